@@ -1,0 +1,89 @@
+"""Step counts and the mini-batch iterator, with Keras' rules.
+
+A *step* (also called an update or iteration) is one weight update, made from one
+batch. Keras keeps the last, partial batch, so an epoch of ``n_samples`` samples
+takes ``ceil(n_samples / batch_size)`` steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from course_utils import _checks
+
+DEFAULT_BATCH_SIZE = 32
+"""What ``keras.Model.fit`` uses when ``batch_size`` is None."""
+
+SHUFFLE_MODES = (True, False, "batch")
+
+
+def steps_per_epoch(n_samples: int, batch_size: int | None = None, *, drop_remainder: bool = False) -> int:
+    """Number of updates in one epoch: ``ceil(n_samples / batch_size)``.
+
+    ``batch_size=None`` means Keras' default of 32. With ``drop_remainder=True``
+    the last partial batch is skipped: ``floor(n_samples / batch_size)``.
+    """
+    n_samples = _checks.positive_int("n_samples", n_samples)
+    batch_size = DEFAULT_BATCH_SIZE if batch_size is None else _checks.positive_int("batch_size", batch_size)
+    if drop_remainder:
+        return n_samples // batch_size
+    return -(-n_samples // batch_size)
+
+
+def total_steps(
+    n_samples: int, batch_size: int | None = None, epochs: int = 1, *, drop_remainder: bool = False
+) -> int:
+    """Number of updates in ``epochs`` epochs: ``epochs * steps_per_epoch(...)``."""
+    epochs = _checks.positive_int("epochs", epochs)
+    return epochs * steps_per_epoch(n_samples, batch_size, drop_remainder=drop_remainder)
+
+
+def batch_indices(
+    n_samples: int,
+    batch_size: int | None = None,
+    *,
+    shuffle: bool | str = True,
+    rng=None,
+    drop_remainder: bool = False,
+) -> list[np.ndarray]:
+    """Index arrays, one per batch, for one epoch.
+
+    ``shuffle=True`` permutes all samples; ``"batch"`` keeps the batches in
+    order and shuffles only inside each batch (Keras' ``shuffle="batch"``);
+    ``False`` keeps the data order.
+    """
+    n_steps = steps_per_epoch(n_samples, batch_size, drop_remainder=drop_remainder)
+    batch_size = DEFAULT_BATCH_SIZE if batch_size is None else batch_size
+    if shuffle not in SHUFFLE_MODES:
+        raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
+    rng = _checks.rng_from(rng)
+    order = rng.permutation(n_samples) if shuffle is True else np.arange(n_samples)
+    batches = [order[i * batch_size : (i + 1) * batch_size] for i in range(n_steps)]
+    if shuffle == "batch":
+        batches = [rng.permutation(batch) for batch in batches]
+    return batches
+
+
+def minibatches(
+    X,
+    y,
+    batch_size: int | None = None,
+    *,
+    shuffle: bool | str = True,
+    rng=None,
+    drop_remainder: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(X_batch, y_batch)`` pairs covering one epoch.
+
+    X has shape ``(n_samples, ...)`` and y ``(n_samples, ...)``; every sample
+    appears once, pairs stay together, and the last batch may be smaller.
+    Pass the same ``rng`` (a ``numpy.random.Generator``) to successive epochs
+    to get a new order each epoch that is reproducible from its seed.
+    """
+    X, y = _checks.paired_arrays(X, y)
+    indices = batch_indices(len(X), batch_size, shuffle=shuffle, rng=rng, drop_remainder=drop_remainder)
+    if shuffle is False:  # consecutive slices: views, no copies
+        return ((X[batch[0] : batch[-1] + 1], y[batch[0] : batch[-1] + 1]) for batch in indices)
+    return ((X[batch], y[batch]) for batch in indices)

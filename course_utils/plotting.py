@@ -1,0 +1,77 @@
+"""Figures of the course: loss curves, gradient-descent paths, which sample lands in which batch.
+
+Every function draws on ``ax`` (a new figure when None) and returns the Axes.
+The x-axis always says what it counts: ``epoch`` or ``step (update)``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils import batching
+
+X_LABELS = {"epoch": "epoch", "step": "step (update)"}
+
+
+def _axes(ax):
+    return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+
+
+def plot_loss(curves, *, per: str = "epoch", ax=None, ylabel: str = "loss", logy: bool = False):
+    """Draw loss curves against epoch or step, one line per curve.
+
+    ``curves`` is a sequence of losses, or a dict ``{label: sequence}``; ``per``
+    is ``"epoch"`` (x = 1, 2, ...) or ``"step"`` (x = 1, 2, ... updates).
+    """
+    if per not in X_LABELS:
+        raise ValueError(f"per must be 'epoch' or 'step', got {per!r}")
+    if not isinstance(curves, dict):
+        curves = {None: curves}
+    ax = _axes(ax)
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    ax.set_xlabel(X_LABELS[per])
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    if any(label is not None for label in curves):
+        ax.legend()
+    return ax
+
+
+def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: float = 0.5, labels=("w", "b")):
+    """Draw the contours of a two-parameter ``loss_fn(w, b)`` and a path of parameters per method.
+
+    ``paths`` maps a label to an array of shape ``(n_updates + 1, 2)``:
+    the parameters before the first update, then after each one.
+    """
+    ax = _axes(ax)
+    points = np.concatenate([np.asarray(p, dtype=float) for p in paths.values()])
+    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+    W, B = np.meshgrid(np.linspace(low[0], high[0], grid), np.linspace(low[1], high[1], grid))
+    Z = np.vectorize(loss_fn)(W, B)
+    ax.contour(W, B, Z, levels=np.quantile(Z, np.linspace(0.01, 0.9, 15)), cmap="Greys", linewidths=0.8)
+    for label, path in paths.items():
+        path = np.asarray(path, dtype=float)
+        ax.plot(path[:, 0], path[:, 1], ".-", markersize=3, linewidth=1, label=f"{label} ({len(path) - 1} updates)")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.legend()
+    return ax
+
+
+def plot_batch_assignment(n_samples: int, batch_size: int | None, epochs: int = 3, *, shuffle=True, rng=None, ax=None):
+    """A grid, one row per epoch and one column per sample, coloured by the batch the sample lands in."""
+    ax = _axes(ax)
+    grid = np.empty((epochs, n_samples))
+    for epoch in range(epochs):
+        for number, batch in enumerate(batching.batch_indices(n_samples, batch_size, shuffle=shuffle, rng=rng)):
+            grid[epoch, batch] = number + 1
+    image = ax.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
+    ax.set_xlabel("sample index")
+    ax.set_ylabel("epoch")
+    ax.set_yticks(range(epochs), [str(e + 1) for e in range(epochs)])
+    ax.figure.colorbar(image, ax=ax, label="batch (step within the epoch)")
+    return ax
