@@ -72,32 +72,37 @@ def fit(
     rng = _checks.rng_from(rng)
     bar = ProgressBar(epochs, steps, verbose, file=file)
     history = History(params={"epochs": epochs, "steps": steps, "batch_size": batch_size or batching.DEFAULT_BATCH_SIZE})
-    if len(X1_val):
-        history.history["val_loss"] = []
     for epoch in range(epochs):
         bar.start_epoch(epoch)
-        total, seen = 0.0, 0
-        for step, (X_batch, y_batch) in enumerate(batching.minibatches(X1, y, batch_size, shuffle=shuffle, rng=rng), 1):
+        batches = batching.minibatches(X1, y, batch_size, shuffle=shuffle, rng=rng)
+        history.history["loss"].append(_train_epoch(model, batches, loss, optimizer, history, bar))
+        history.epoch.append(epoch)
+        logs = {}
+        if len(X1_val):
+            logs["val_loss"] = model.loss(X1_val[:, :-1], y_val, loss)
+            history.history.setdefault("val_loss", []).append(logs["val_loss"])
+        bar.end_epoch(history.history["loss"][-1], logs)
+    return history
+
+
+def _train_epoch(model, batches, loss, optimizer, history, bar) -> float:
+    """One pass over the batches; returns the batch-size-weighted mean of the batch losses."""
+    total, seen = 0.0, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging loss is reported below, by step
+        for step, (X_batch, y_batch) in enumerate(batches, 1):
             value, grad = model._loss_and_gradient(X_batch, y_batch, loss)  # forward + backward
             if not math.isfinite(value):
-                _diverged(value, len(history.step_losses) + 1, epoch, step, steps, optimizer)
+                _diverged(value, len(history.step_losses) + 1, len(history.epoch) + 1, step, bar.steps, optimizer)
             optimizer.apply(model.parameters, [grad])  # update
             history.step_losses.append(value)
             total, seen = total + value * len(X_batch), seen + len(X_batch)
-            if verbose == 1:
+            if bar.verbose == 1:
                 bar.step(step, total / seen)
-        history.epoch.append(epoch)
-        history.history["loss"].append(total / seen)
-        extra = {}
-        if len(X1_val):
-            extra["val_loss"] = model.loss(X1_val[:, :-1], y_val, loss)
-            history.history["val_loss"].append(extra["val_loss"])
-        bar.end_epoch(total / seen, extra)
-    return history
+    return total / seen
 
 
 def _diverged(value: float, global_step: int, epoch: int, step: int, steps: int, optimizer) -> None:
     raise FloatingPointError(
-        f"the loss became {value} at step {global_step} (epoch {epoch + 1}, batch {step} of {steps}): "
+        f"the loss became {value} at step {global_step} (epoch {epoch}, batch {step} of {steps}): "
         f"training diverged; try a smaller learning_rate than {optimizer.learning_rate}"
     )
