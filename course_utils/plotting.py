@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils import batching
+from course_utils import _checks, batching
 
 X_LABELS = {"epoch": "epoch", "step": "step (update)"}
 
@@ -52,7 +52,8 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
     low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
     W, B = np.meshgrid(np.linspace(low[0], high[0], grid), np.linspace(low[1], high[1], grid))
     Z = np.vectorize(loss_fn)(W, B)
-    ax.contour(W, B, Z, levels=np.quantile(Z, np.linspace(0.01, 0.9, 15)), cmap="Greys", linewidths=0.8)
+    levels = np.unique(np.quantile(Z, np.linspace(0.0, 0.95, 16)[1:] ** 2))  # denser near the minimum
+    ax.contour(W, B, Z, levels=levels, cmap="Greys", linewidths=0.8)
     for label, path in paths.items():
         path = np.asarray(path, dtype=float)
         ax.plot(path[:, 0], path[:, 1], ".-", markersize=3, linewidth=1, label=f"{label} ({len(path) - 1} updates)")
@@ -64,14 +65,16 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
 
 def plot_batch_assignment(n_samples: int, batch_size: int | None, epochs: int = 3, *, shuffle=True, rng=None, ax=None):
     """A grid, one row per epoch and one column per sample, coloured by the batch the sample lands in."""
-    ax = _axes(ax)
-    grid = np.empty((epochs, n_samples))
+    ax, rng = _axes(ax), _checks.rng_from(rng)  # one generator for all epochs: a new order each epoch
+    grid = np.empty((epochs, n_samples), dtype=int)
     for epoch in range(epochs):
         for number, batch in enumerate(batching.batch_indices(n_samples, batch_size, shuffle=shuffle, rng=rng)):
             grid[epoch, batch] = number + 1
-    image = ax.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
+    n_batches = grid.max()
+    image = ax.imshow(grid, aspect="auto", cmap=plt.get_cmap("viridis", n_batches), interpolation="nearest",
+                      vmin=0.5, vmax=n_batches + 0.5)
     ax.set_xlabel("sample index")
     ax.set_ylabel("epoch")
     ax.set_yticks(range(epochs), [str(e + 1) for e in range(epochs)])
-    ax.figure.colorbar(image, ax=ax, label="batch (step within the epoch)")
+    ax.figure.colorbar(image, ax=ax, label="batch (step within the epoch)", ticks=range(1, n_batches + 1))
     return ax

@@ -68,4 +68,5 @@ def test_plot_gd_paths_and_batch_assignment():
     grid = ax.get_images()[0].get_array()
     assert grid.shape == (2, 10) and sorted(np.unique(grid)) == [1, 2, 3]
     assert ax.get_xlabel() == "sample index" and ax.get_ylabel() == "epoch"
+    assert not np.array_equal(grid[0], grid[1]), "an int seed must still give a new order each epoch"
     plt.close("all")
