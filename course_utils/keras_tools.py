@@ -1,13 +1,45 @@
-"""Small Keras helpers the lessons and tests share. Importing this module imports Keras."""
+"""Small Keras helpers the lessons and tests share.
+
+Importing this module imports Keras with TensorFlow's C++ start-up lines (oneDNN, CUDA
+drivers, absl) hidden: they go to the process' stderr before any setting can stop them,
+and a learner would read them as errors. Import it before ``import keras``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send file descriptor 2 to /dev/null for the duration (Python's and C++'s writes alike)."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if "keras" not in sys.modules:
+    with _stderr_silenced():
+        import keras
+        import tensorflow as tf
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+        tf.constant(0.0)  # the CUDA-driver probe runs on first use
+else:
+    import keras
+# Refitting with many batch sizes retraces tf.functions; Keras warns about it, harmlessly here.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 class StepCounter(keras.callbacks.Callback):
