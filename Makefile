@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab README.md
+	$(BIN)/jupyter lab lessons/00_course-map.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Debian packages the tests need beyond Python: Chromium for the browser test
+# (tests/browser/, driven by Playwright with executable_path=/usr/bin/chromium;
+# no browser download) and a font for it to draw text with.
+# Idempotent and quiet: does nothing when everything is already installed.
+set -euo pipefail
+packages=(chromium fonts-dejavu-core)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed: ${missing[*]}"
