@@ -1,0 +1,272 @@
+"""Helpers for the exercises' test cells: feedback that says what was expected, what was given, and a hint.
+
+Every check raises ``AssertionError`` with a message of the form::
+
+    expected 3 steps for n_samples=7, batch_size=3, got 2:
+    is the last partial batch counted? Keras keeps it: ceil(n_samples / batch_size)
+
+wrapped to short lines, because ``nbgrader validate`` cuts every line of a
+traceback at 90 characters. Test cells import what they use from here inside
+the cell, so a student who redefines a helper in their own cell changes nothing.
+"""
+
+from __future__ import annotations
+
+import numbers
+import textwrap
+
+import numpy as np
+
+
+def show(value) -> str:
+    """A short, readable form of a value for a feedback message."""
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, threshold=12, edgeitems=3, separator=", ")
+    if isinstance(value, (list, tuple)) and len(value) > 12:
+        head = ", ".join(show(v) for v in value[:5])
+        return f"[{head}, ... ({len(value)} items)]"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return repr(value)
+
+
+WIDTH = 68
+"""Longest line of a feedback message (nbgrader validate shows 90 characters, indented)."""
+
+
+def feedback(problem: str, hint: str = "") -> str:
+    """``problem``, then ``hint`` on the next lines, each wrapped to WIDTH characters."""
+    lines = textwrap.wrap(problem + (":" if hint else ""), WIDTH, break_on_hyphens=False)
+    if hint:
+        lines += textwrap.wrap(hint, WIDTH, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def _message(what: str, expected, got, hint: str) -> str:
+    return feedback(f"expected {show(expected)} {what}, got {show(got)}", hint)
+
+
+def _same(expected, got) -> bool:
+    if isinstance(expected, numbers.Number) and not isinstance(expected, bool):
+        return isinstance(got, numbers.Number) and not isinstance(got, bool) and got == expected
+    try:
+        return bool(np.array_equal(np.asarray(expected), np.asarray(got)))
+    except (TypeError, ValueError):
+        return expected == got
+
+
+def expect_equal(what: str, expected, got, hint: str = "") -> None:
+    """Fail unless ``got`` equals ``expected`` (numbers by value, so 3.0 counts as 3; sequences element-wise)."""
+    if not _same(expected, got):
+        raise AssertionError(_message(what, expected, got, hint))
+
+
+def expect_close(what: str, expected, got, hint: str = "", *, atol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """Fail unless ``got`` has the shape of ``expected`` and is within ``atol + rtol * |expected|`` of it."""
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(_message(what, expected, got, hint or "the result should be numbers")) from None
+    if got_array.size == expected.size and got_array.shape != expected.shape:
+        got_array = got_array.reshape(expected.shape)  # a (2, 1) column where (2,) was expected is fine
+    if got_array.shape != expected.shape:
+        shapes = f"shape {expected.shape} {what}, got shape {got_array.shape}"
+        raise AssertionError(feedback(f"expected {shapes}", hint))
+    if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
+        worst = float(np.max(np.abs(got_array - expected)))
+        raise AssertionError(_message(f"{what} (largest difference {worst:.3g})", expected, got_array, hint))
+
+
+def expect_true(condition, problem: str, hint: str = "") -> None:
+    """Fail, saying ``problem`` and ``hint``, unless ``condition`` holds."""
+    if not condition:
+        raise AssertionError(feedback(problem, hint))
+
+
+def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None) -> BaseException:
+    """Fail unless ``call()`` raises one of ``errors``; with ``names``, the message must mention that word."""
+    errors = errors if isinstance(errors, tuple) else (errors,)
+    accepted = " or ".join(e.__name__ for e in errors)
+    try:
+        call()
+    except errors as error:
+        if names is not None and names not in str(error):
+            problem = f"expected the {type(error).__name__} for {what} to name {names!r}, got {str(error)!r}"
+            raise AssertionError(feedback(problem, hint)) from None
+        return error
+    except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
+        problem = f"expected {accepted} for {what}, got {type(error).__name__}: {error}"
+        raise AssertionError(feedback(problem, hint)) from None
+    raise AssertionError(feedback(f"expected {accepted} for {what}, but nothing was raised", hint))
+
+
+def as_batches(result, what: str = "the batches") -> list[tuple[np.ndarray, np.ndarray]]:
+    """Turn what a mini-batch function returned (list or generator of ``(X_batch, y_batch)``) into a list of arrays."""
+    try:
+        items = list(result)
+    except TypeError:
+        problem = f"expected {what} to be a list or generator of (X_batch, y_batch) pairs, got {type(result).__name__}"
+        raise AssertionError(feedback(problem)) from None
+    batches = []
+    for number, item in enumerate(items, 1):
+        try:
+            X_batch, y_batch = item
+        except (TypeError, ValueError):
+            problem = f"expected batch {number} of {what} to be a pair (X_batch, y_batch), got {show(item)}"
+            raise AssertionError(feedback(problem)) from None
+        batches.append((np.asarray(X_batch), np.asarray(y_batch)))
+    return batches
+
+
+def row_ids(rows, X) -> list[int]:
+    """The index in ``X`` of each row of ``rows`` (rows of X must be unique); fail if a row is not in X."""
+    X = np.asarray(X)
+    lookup = {np.asarray(row).tobytes(): i for i, row in enumerate(X.reshape(len(X), -1))}
+    rows = np.asarray(rows, dtype=X.dtype).reshape(-1, X[0].size)
+    ids = []
+    for row in rows:
+        key = row.tobytes()
+        if key not in lookup:
+            raise AssertionError(feedback(f"a batch holds a row that is not in X: {show(row)}"))
+        ids.append(lookup[key])
+    return ids
+
+
+class GradientRecorder:
+    """Wraps a gradient function ``gradient(theta, X_batch, y_batch)`` and records every call.
+
+    ``calls`` counts the calls (one per update in a correct loop); ``thetas``,
+    ``X_batches`` and ``y_batches`` hold copies of what each call received.
+    A batch of one sample may be passed as ``X[i]`` or ``X[i:i+1]``: both are
+    reshaped to ``(batch, n_features)``.
+    """
+
+    def __init__(self, gradient, n_features: int):
+        self.gradient = gradient
+        self.n_features = n_features
+        self.thetas: list[np.ndarray] = []
+        self.X_batches: list[np.ndarray] = []
+        self.y_batches: list[np.ndarray] = []
+
+    @property
+    def calls(self) -> int:
+        return len(self.thetas)
+
+    @property
+    def batch_sizes(self) -> list[int]:
+        return [len(X_batch) for X_batch in self.X_batches]
+
+    def __call__(self, theta, X_batch, y_batch):
+        X_batch = np.asarray(X_batch, dtype=float).reshape(-1, self.n_features)
+        y_batch = np.asarray(y_batch, dtype=float).reshape(-1)
+        self.thetas.append(np.array(theta, dtype=float, copy=True))
+        self.X_batches.append(X_batch.copy())
+        self.y_batches.append(y_batch.copy())
+        return self.gradient(np.array(theta, dtype=float, copy=True), X_batch, y_batch)
+
+    def epochs_of_ids(self, X, steps_per_epoch: int) -> list[list[int]]:
+        """The sample indices each epoch used, in order, grouping the calls ``steps_per_epoch`` at a time."""
+        ids = [row_ids(X_batch, X) for X_batch in self.X_batches]
+        return [sum(ids[start : start + steps_per_epoch], []) for start in range(0, len(ids), steps_per_epoch)]
+
+
+def check_updates(recorder: GradientRecorder, theta0, theta, learning_rate: float, hint: str = "") -> None:
+    """Check that each gradient call was followed by exactly one update ``theta -= learning_rate * gradient``.
+
+    Replays the recorded batches from ``theta0`` with the reference gradient
+    the recorder wraps, and compares every step and the final ``theta``.
+    """
+    expected = np.array(theta0, dtype=float)
+    for step, (seen, X_batch, y_batch) in enumerate(zip(recorder.thetas, recorder.X_batches, recorder.y_batches), 1):
+        expect_close(
+            f"parameters before update {step}",
+            expected,
+            seen,
+            hint or "was each gradient applied once, with theta -= learning_rate * gradient, before the next one?",
+        )
+        expected = expected - learning_rate * recorder.gradient(expected, X_batch, y_batch)
+    expect_close("parameters after the last update", expected, theta, hint or "return the parameters after the last update")
+
+
+def lines_of(ax) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(x, y)`` data of every line drawn on ``ax``."""
+    return [(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)) for line in ax.get_lines()]
+
+
+def axes_of(result):
+    """The Axes a plotting function returned (an Axes, or a Figure with one Axes)."""
+    import matplotlib.axes
+    import matplotlib.figure
+
+    if isinstance(result, matplotlib.axes.Axes):
+        return result
+    if isinstance(result, matplotlib.figure.Figure) and len(result.axes) == 1:
+        return result.axes[0]
+    raise AssertionError(feedback(f"expected a matplotlib Axes (or a Figure with one Axes), got {type(result).__name__}"))
+
+
+def check_loss_axes(ax, curves: dict, per: str) -> None:
+    """Check a loss plot: one line per curve, its y data the curve, x counting 1, 2, 3, ... (or from 0), a legend."""
+    lines = lines_of(ax)
+    expect_equal("lines on the plot", len(curves), len(lines), "draw one line per curve")
+    for (label, values), (x, y) in zip(curves.items(), lines):
+        values = np.asarray(values, dtype=float)
+        expect_close(f"y values of the line for {label!r}", values, y, "plot the losses themselves, in order")
+        start = x[0] if len(x) else 1
+        expect_true(
+            start in (0, 1) and np.array_equal(x, start + np.arange(len(values))),
+            f"expected the x values of the line for {label!r} to count {per}s 1, 2, 3, ..., got {show(x)}",
+            f"one point per {per}, in order",
+        )
+    legend = ax.get_legend()
+    labels = [text.get_text() for text in legend.get_texts()] if legend is not None else []
+    expect_equal("legend labels", list(curves), labels, "label each line with its key and call ax.legend()")
+
+
+X_AXIS_WORDS = {"epoch": ("epoch",), "step": ("step", "update", "iteration")}
+
+
+def check_axis_labels(ax, per: str) -> None:
+    """Check that the x-axis says what it counts (epoch, or step/update) and the y-axis says loss."""
+    xlabel, ylabel = ax.get_xlabel(), ax.get_ylabel()
+    words = X_AXIS_WORDS[per]
+    says = any(word in xlabel.lower() for word in words) and not (per == "step" and "epoch" in xlabel.lower())
+    expect_true(
+        says,
+        f"expected the x-axis label to say {' or '.join(repr(w) for w in words)} for per={per!r}, got {xlabel!r}",
+        "a reader must know whether the x-axis counts epochs or steps (updates)",
+    )
+    expect_true("loss" in ylabel.lower(), f"expected the y-axis label to mention 'loss', got {ylabel!r}")
+
+
+def linear_mse(theta, X_batch, y_batch) -> float:
+    """Reference batch MSE of ``b + X @ w`` for ``theta = [b, w_1, ..., w_k]`` (Keras' ``"mse"``)."""
+    theta = np.asarray(theta, dtype=float)
+    X_batch = np.asarray(X_batch, dtype=float).reshape(len(np.atleast_1d(y_batch)), -1)
+    error = theta[0] + X_batch @ theta[1:] - np.asarray(y_batch, dtype=float).reshape(-1)
+    return float(np.mean(error**2))
+
+
+def linear_mse_gradient(theta, X_batch, y_batch) -> np.ndarray:
+    """Reference gradient of the batch MSE of ``b + X @ w`` for ``theta = [b, w_1, ..., w_k]``.
+
+    Computed by ``course_utils.models.Dense`` (Keras' MSE: the mean over the
+    batch), so the exercises' loops are held to the package's reference.
+    """
+    from course_utils.models import Dense
+
+    theta = np.asarray(theta, dtype=float)
+    X_batch = np.asarray(X_batch, dtype=float).reshape(len(y_batch), -1)
+    dense = Dense(X_batch.shape[1], rng=0)
+    dense.set_weights([theta[1:].reshape(-1, 1), theta[:1]])
+    _, (dW, db) = dense.loss_and_gradients(X_batch, np.asarray(y_batch, dtype=float), "mse")
+    return np.concatenate([db, dW[:, 0]])
+
+
+def loss_name(model) -> str:
+    """The name of a compiled Keras model's loss, whether given as a string, a Loss object or a function."""
+    loss = model.loss
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__)
