@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# nbgrader runs `alembic` by name when it creates a gradebook: put the venv's tools on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test benchmark
 

@@ -12,3 +12,7 @@ c.CourseDirectory.release_directory = "exercises"
 # A cell that trains with TensorFlow can take a while on a 2-core machine;
 # a cell that runs longer than this (an infinite loop, say) is stopped and fails.
 c.ExecutePreprocessor.timeout = 120
+
+# A student who deletes a graded test cell gets it back, run as written in solutions/:
+# a correct answer keeps its points, and a missing test never counts as passed.
+c.OverwriteCells.add_missing_cells = True

@@ -56,10 +56,18 @@ class Dense:
         """The kernel, shape ``(n_inputs, units)`` (a view into ``Wb``)."""
         return self.Wb[:-1]
 
+    @W.setter
+    def W(self, value) -> None:
+        self.Wb[:-1] = value  # so that `model.W -= learning_rate * dW` updates Wb too
+
     @property
     def b(self) -> np.ndarray:
         """The bias, shape ``(units,)`` (a view into ``Wb``)."""
         return self.Wb[-1]
+
+    @b.setter
+    def b(self, value) -> None:
+        self.Wb[-1] = value
 
     def get_weights(self) -> list[np.ndarray]:
         """``[W, b]`` as copies, in Keras' order."""

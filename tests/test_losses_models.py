@@ -99,3 +99,13 @@ def test_dense_initialises_like_keras_glorot_uniform():
     limit = np.sqrt(6 / 50)
     assert np.abs(model.W).max() <= limit and np.abs(model.W).max() > 0.9 * limit
     assert np.all(model.b == 0)
+
+
+def test_dense_weights_can_be_updated_through_w_and_b():
+    model = Dense(2, 1, rng=0)
+    W, b = model.get_weights()
+    model.W -= 0.5
+    model.b += 1.0
+    np.testing.assert_allclose(model.get_weights()[0], W - 0.5)
+    np.testing.assert_allclose(model.get_weights()[1], b + 1.0)
+    np.testing.assert_allclose(model.predict(np.ones((1, 2)))[0], (W - 0.5).sum() + b + 1.0)
