@@ -30,12 +30,12 @@ def _as_pred_shape(y_true, y_pred):
 
 def _mse(y_true, y_pred):
     error = y_pred - _as_pred_shape(y_true, y_pred)
-    return float(np.add.reduce(error * error, axis=None)) / error.size, 2.0 * error / error.size
+    return float(np.add.reduce(error * error, axis=None)) / error.size, error * (2.0 / error.size)
 
 
 def _mae(y_true, y_pred):
     error = y_pred - _as_pred_shape(y_true, y_pred)
-    return float(np.add.reduce(np.abs(error), axis=None)) / error.size, np.sign(error) / error.size
+    return float(np.add.reduce(np.abs(error), axis=None)) / error.size, np.sign(error) * (1.0 / error.size)
 
 
 def _bce(y_true, y_pred):
@@ -47,12 +47,9 @@ def _bce(y_true, y_pred):
 
 def _bce_logits(y_true, z):
     t = _as_pred_shape(y_true, z)
-    softplus = np.logaddexp(0.0, z)
+    softplus = np.logaddexp(0.0, z)  # log(1 + e^z)
     value = float(np.add.reduce(softplus - z * t, axis=None)) / z.size
-    grad = np.exp(z - softplus)  # sigmoid(z)
-    grad -= t
-    grad /= z.size
-    return value, grad  # d/dz = (sigmoid(z) - t) / size
+    return value, (np.exp(z - softplus) - t) * (1.0 / z.size)  # d/dz = (sigmoid(z) - t) / size
 
 
 def _labels(y_true, y_pred):
