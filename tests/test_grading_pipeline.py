@@ -10,28 +10,29 @@ whatever the result. Nothing is written into the repository.
 
 from __future__ import annotations
 
-import copy
 import csv
-import os
-import pathlib
 import re
 import runpy
-import shutil
-import subprocess
-import sys
 
-import nbformat
 import pytest
-from nbgrader.api import Gradebook
+from grading_harness import (
+    ASSIGNMENTS,
+    MARKERS,
+    ROOT,
+    autograde,
+    cell_timeout,
+    course_metadata,
+    graded_cells,
+    make_submission,
+    nbgrader,
+    nbgrader_ok,
+    new_course,
+    read,
+    require_sandbox,
+    scores,
+)
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "grading_cases"
-COURSE_ID = "batches-epochs-steps"
-ASSIGNMENTS = ["ex01_counting_steps", "ex02_minibatches", "ex03_update_loops", "ex04_loss_curves", "ex05_keras_fit"]
-# Seconds a cell may run while autograding. The NumPy-only assignments get a short limit, so the
-# infinite-loop case costs seconds; the Keras ones keep nbgrader_config.py's 120 s.
-CELL_TIMEOUT = {"ex01_counting_steps": 10, "ex02_minibatches": 10, "ex03_update_loops": 10}
-MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 
 
 def load_cases(assignment: str) -> dict:
@@ -45,99 +46,10 @@ def load_cases(assignment: str) -> dict:
 CASES = {assignment: load_cases(assignment) for assignment in ASSIGNMENTS}
 
 
-# nbgrader, run as an instructor would ------------------------------------------------------------
-
-
-def nbgrader(course: pathlib.Path, *args: str, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``nbgrader *args`` for the course in ``course`` (its own gradebook), with the venv on PATH."""
-    bin_dir = pathlib.Path(sys.executable).parent  # nbgrader calls `alembic` from PATH
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    course_args = [f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
-    command = [sys.executable, "-m", "nbgrader", *args, *(course_args if cwd is None else [])]
-    return subprocess.run(command, cwd=cwd or course, env=env, capture_output=True, text=True, timeout=900)
-
-
-def nbgrader_ok(course: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
-    result = nbgrader(course, *args)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
-    return result
-
-
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> pathlib.Path:
+def course(tmp_path_factory):
     """A course directory holding a copy of solutions/ and nbgrader_config.py, with every assignment generated."""
-    course = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    nbgrader_ok(course, "generate_assignment", "*", "--force")
-    return course
-
-
-# submissions ---------------------------------------------------------------------------------------
-
-
-def read(path: pathlib.Path):
-    return nbformat.read(str(path), as_version=4)
-
-
-def grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if not MARKERS.match(line))
-
-
-def solution_code(assignment: str) -> dict[str, str]:
-    """The instructor's code for each solution cell, markers removed: what a correct student writes."""
-    nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
-    return {grade_id(c): strip_markers(c.source) for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
-
-
-def make_submission(release, assignment: str, case: dict):
-    """The release notebook as a student would hand it in for ``case``."""
-    nb = copy.deepcopy(release)
-    answers = {} if case.get("blank") else solution_code(assignment)
-    for cell in nb.cells:
-        source = answers.get(grade_id(cell), cell.source)
-        for old, new in case.get("edit", {}).get(grade_id(cell), []):
-            assert old in source, f"case edit {old!r} not found in cell {grade_id(cell)}: update the case"
-            source = source.replace(old, new)
-        source = case.get("replace", {}).get(grade_id(cell), source)
-        cell.source = source + case.get("append", {}).get(grade_id(cell), "")
-    named = {grade_id(c) for c in nb.cells}
-    for key in ("edit", "replace", "append", "delete"):
-        missing = set(case.get(key, [])) - named
-        assert not missing, f"case names cells that are not in the notebook: {missing}"
-    nb.cells = [c for c in nb.cells if grade_id(c) not in case.get("delete", [])]
-    return nb
-
-
-def graded_cells(nb) -> dict[str, float]:
-    meta = (c.metadata.get("nbgrader", {}) for c in nb.cells)
-    return {m["grade_id"]: float(m["points"]) for m in meta if m.get("grade")}
-
-
-def scores(course: pathlib.Path, assignment: str, students) -> dict[str, dict]:
-    """Total and per-cell scores of each student, from the gradebook."""
-    found = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
-        for student in students:
-            notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-            found[student] = {"score": notebook.score, "cells": {g.name: g.score for g in notebook.grades}}
-    return found
-
-
-def autograde(course: pathlib.Path, assignment: str, cases: dict, *extra: str) -> dict[str, dict]:
-    """Hand in one submission per case (the case name is the student id), autograde them in one run."""
-    release = read(course / "exercises" / assignment / f"{assignment}.ipynb")
-    for student, case in cases.items():
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(make_submission(release, assignment, case), str(folder / f"{assignment}.ipynb"))
-    timeout = [f"--ExecutePreprocessor.timeout={CELL_TIMEOUT[assignment]}"] if assignment in CELL_TIMEOUT else []
-    nbgrader_ok(course, "autograde", assignment, "--force", *timeout, *extra)
-    return scores(course, assignment, cases)
+    return new_course(tmp_path_factory.mktemp("course"))
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +58,7 @@ def autograded(course):
     done = {}
 
     def run(assignment: str) -> dict[str, dict]:
+        require_sandbox()
         if assignment not in done:
             done[assignment] = autograde(course, assignment, CASES[assignment])
         return done[assignment]
@@ -202,20 +115,13 @@ def test_exercises_show_no_solution_or_hidden_test(assignment):
 
 # the shape of every exercise ---------------------------------------------------------------------
 
-LESSONS = {
-    "ex01_counting_steps": "lessons/01_count-batches-epochs-steps.ipynb",
-    "ex02_minibatches": "lessons/01_count-batches-epochs-steps.ipynb",
-    "ex03_update_loops": "lessons/03_compare-gradient-descent-variants.ipynb",
-    "ex04_loss_curves": "lessons/05_read-epochs-and-learning-curves.ipynb",
-    "ex05_keras_fit": "lessons/04_run-the-seed-examples-in-keras-3.ipynb",
-}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercise_has_the_course_shape(assignment):
     """Intro linking its lesson; Part headings whose points add up; docstrings; helpers imported in each test."""
     nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
-    assert f"../../{LESSONS[assignment]}" in nb.cells[0].source
+    assert f"../../{course_metadata(assignment)['lesson']}" in nb.cells[0].source
     part, heading_points, cell_points = None, {}, {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -238,7 +144,7 @@ def test_exercise_has_the_course_shape(assignment):
     assert total and int(total.group(1)) == sum(cell_points.values())
 
 
-@pytest.mark.parametrize("assignment", sorted(CELL_TIMEOUT))
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if not course_metadata(a).get("needs_keras")])
 def test_numpy_only_exercises_never_import_keras(assignment):
     nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
@@ -276,7 +182,7 @@ def test_grading_the_same_submission_twice_gives_the_same_score(autograded, cour
     assignment, student = "ex01_counting_steps", "floor_instead_of_ceil"
     first = autograded(assignment)[student]
     nbgrader_ok(course, "autograde", assignment, f"--student={student}", "--force",
-                f"--ExecutePreprocessor.timeout={CELL_TIMEOUT[assignment]}")
+                f"--ExecutePreprocessor.timeout={cell_timeout(assignment)}")
     assert scores(course, assignment, [student])[student] == first
 
 
@@ -313,6 +219,7 @@ def test_feedback_and_csv_export_after_autograding(autograded, course):
 
 
 def test_deleted_test_cells_can_be_put_back_and_run(course):
+    require_sandbox()
     assignment, student = "ex01_counting_steps", "deleted_passing_test"
     release = read(course / "exercises" / assignment / f"{assignment}.ipynb")
     folder = course / "submitted" / student / assignment
@@ -320,5 +227,5 @@ def test_deleted_test_cells_can_be_put_back_and_run(course):
     case = {"delete": ["test_steps_partial_batch"]}  # a correct solution, one test cell deleted
     nbformat.write(make_submission(release, assignment, case), str(folder / f"{assignment}.ipynb"))
     nbgrader_ok(course, "autograde", assignment, f"--student={student}", "--OverwriteCells.add_missing_cells=True",
-                f"--ExecutePreprocessor.timeout={CELL_TIMEOUT[assignment]}")
+                f"--ExecutePreprocessor.timeout={cell_timeout(assignment)}")
     assert scores(course, assignment, [student])[student]["score"] == 7

@@ -84,21 +84,25 @@ def expect_true(condition, problem: str, hint: str = "") -> None:
         raise AssertionError(feedback(problem, hint))
 
 
-def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None) -> BaseException:
-    """Fail unless ``call()`` raises one of ``errors``; with ``names``, the message must mention that word."""
+def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None):
+    """Fail unless ``call()`` raises one of ``errors``; with ``names``, the message must mention that word.
+
+    ``call`` runs through ``observe.outcome``, so the judge checks the same outcome outside the kernel.
+    """
+    from course_utils.grading.observe import Raised, describe, outcome
+
     errors = errors if isinstance(errors, tuple) else (errors,)
     accepted = " or ".join(e.__name__ for e in errors)
-    try:
-        call()
-    except errors as error:
-        if names is not None and names not in str(error):
-            problem = f"expected the {type(error).__name__} for {what} to name {names!r}, got {str(error)!r}"
-            raise AssertionError(feedback(problem, hint)) from None
-        return error
-    except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
-        problem = f"expected {accepted} for {what}, got {type(error).__name__}: {error}"
-        raise AssertionError(feedback(problem, hint)) from None
-    raise AssertionError(feedback(f"expected {accepted} for {what}, but nothing was raised", hint))
+    result = outcome(call)
+    if not isinstance(result, Raised):
+        raise AssertionError(feedback(f"expected {accepted} for {what}, but nothing was raised", hint))
+    if not result.is_a(*errors):
+        problem = f"expected {accepted} for {what}, got {result.name}: {result.message}"
+        raise AssertionError(feedback(problem, hint))
+    if names is not None and names not in result.message:
+        problem = f"expected the {result.name} for {what} to name {names!r}, got {result.message!r}"
+        raise AssertionError(feedback(problem, hint))
+    return result
 
 
 def as_batches(result, what: str = "the batches") -> list[tuple[np.ndarray, np.ndarray]]:
@@ -164,6 +168,21 @@ class GradientRecorder:
         self.X_batches.append(X_batch.copy())
         self.y_batches.append(y_batch.copy())
         return self.gradient(np.array(theta, dtype=float, copy=True), X_batch, y_batch)
+
+    def plain(self) -> dict:
+        """What the recorder saw, as plain data (see ``observe.register_plain``)."""
+        gradient = getattr(self.gradient, "__name__", "")
+        return {"gradient": gradient if gradient in TRUSTED_GRADIENTS else "", "thetas": self.thetas,
+                "X_batches": self.X_batches, "y_batches": self.y_batches, "n_features": self.n_features}
+
+    @classmethod
+    def from_plain(cls, plain: dict) -> "GradientRecorder":
+        """A recorder holding what another recorder saw; its gradient is the trusted reference it named."""
+        recorder = cls(TRUSTED_GRADIENTS.get(plain["gradient"]), int(plain["n_features"]))
+        recorder.thetas = [np.asarray(t, dtype=float) for t in plain["thetas"]]
+        recorder.X_batches = [np.asarray(X, dtype=float) for X in plain["X_batches"]]
+        recorder.y_batches = [np.asarray(y, dtype=float) for y in plain["y_batches"]]
+        return recorder
 
     def epochs_of_ids(self, X, steps_per_epoch: int) -> list[list[int]]:
         """The sample indices each epoch used, in order, grouping the calls ``steps_per_epoch`` at a time."""
@@ -270,3 +289,16 @@ def loss_name(model) -> str:
     if isinstance(loss, str):
         return loss
     return getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__)
+
+
+TRUSTED_GRADIENTS = {"linear_mse_gradient": linear_mse_gradient}
+"""Reference gradients a GradientRecorder may name when it travels as plain data."""
+
+
+def _register() -> None:
+    from course_utils.grading.observe import register_plain
+
+    register_plain(GradientRecorder, "GradientRecorder", GradientRecorder.plain, GradientRecorder.from_plain)
+
+
+_register()

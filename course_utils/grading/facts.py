@@ -1,0 +1,112 @@
+"""Plain-data facts about plots and Keras models, for test cells to return from ``observe``.
+
+Kernel side: a test cell calls these inside its observed function, so that the
+judge gets numbers, strings and arrays (never a Figure or a Model) and checks
+them with trusted code. Nothing here imports Keras at module level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def axes_facts(result) -> dict:
+    """What a plotting function's result (an Axes, or a Figure with one Axes) shows, as plain data."""
+    import matplotlib.axes
+    import matplotlib.figure
+
+    if isinstance(result, matplotlib.figure.Figure) and len(result.axes) == 1:
+        result = result.axes[0]
+    if not isinstance(result, matplotlib.axes.Axes):
+        return {"is_axes": False, "type": type(result).__name__}
+    legend = result.get_legend()
+    figure = result.get_figure()
+    return {
+        "is_axes": True,
+        "type": type(result).__name__,
+        "figure": getattr(figure, "number", None),
+        "lines": [
+            {
+                "x": np.asarray(line.get_xdata(), dtype=float),
+                "y": np.asarray(line.get_ydata(), dtype=float),
+                "label": str(line.get_label()),
+            }
+            for line in result.get_lines()
+        ],
+        "xlabel": str(result.get_xlabel()),
+        "ylabel": str(result.get_ylabel()),
+        "legend": None if legend is None else [str(text.get_text()) for text in legend.get_texts()],
+    }
+
+
+def plot_facts(call) -> dict:
+    """Call ``call()`` (which plots), then :func:`axes_facts` of its result and whether it drew on a new figure."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    facts = axes_facts(call())
+    facts["new_figure"] = bool(facts.get("is_axes")) and facts.get("figure") not in before
+    facts["figures_before"] = sorted(before)
+    return facts
+
+
+def _maybe(call, default=None):
+    try:
+        return call()
+    except Exception:  # noqa: BLE001 (an unbuilt or odd model: the fact is missing, not an error)
+        return default
+
+
+def _shape(shape):
+    return None if shape is None else [None if d is None else int(d) for d in shape]
+
+
+LAYER_KEYS = ("units", "activation", "name")
+"""The layer config entries :func:`model_facts` keeps."""
+
+
+def model_facts(model) -> dict:
+    """A Keras model as plain data: layers, shapes, parameters, weights, optimizer, loss and iterations."""
+    from course_utils.grading.checks import loss_name
+
+    optimizer = getattr(model, "optimizer", None)
+    layers = []
+    for layer in model.layers:
+        config = _maybe(layer.get_config, {}) or {}
+        kept = {key: config[key] for key in LAYER_KEYS if isinstance(config.get(key), (str, int, float))}
+        layers.append({"class": type(layer).__name__, **kept})
+    return {
+        "layers": layers,
+        "input_shape": _maybe(lambda: _shape(model.input_shape)),
+        "output_shape": _maybe(lambda: _shape(model.output_shape)),
+        "params": _maybe(lambda: int(model.count_params())),
+        "weights": [np.asarray(w, dtype=float) for w in model.get_weights()],
+        "optimizer": None if optimizer is None else type(optimizer).__name__,
+        "optimizer_config": _maybe(lambda: _plain_config(optimizer.get_config()), {}),
+        "iterations": _maybe(lambda: int(optimizer.iterations)),
+        "loss": _maybe(lambda: str(loss_name(model))),
+    }
+
+
+def _plain_config(config: dict) -> dict:
+    """Numbers, strings, booleans and None of a config; anything else (a schedule, say) as its type name."""
+    plain = {}
+    for key, value in config.items():
+        if value is None or isinstance(value, (bool, str)):
+            plain[str(key)] = value
+        elif isinstance(value, (int, float, np.number)):
+            plain[str(key)] = float(value)
+        else:
+            plain[str(key)] = type(value).__name__
+    return plain
+
+
+def history_facts(history) -> dict:
+    """A Keras ``History`` as plain data: ``history`` (name -> list of floats) and ``params``."""
+    logs = history.history
+    return {
+        "type": type(history).__name__,
+        "history": {str(k): [float(v) for v in values] for k, values in logs.items()},
+        "params": {str(k): v for k, v in dict(getattr(history, "params", {}) or {}).items()
+                   if isinstance(v, (int, float, str)) or v is None},
+    }

@@ -1,0 +1,156 @@
+"""A kernel in a sandbox: bubblewrap (Debian's ``bubblewrap``) around ipykernel, with resource limits.
+
+Trusted side. Inside the sandbox a submission's kernel has no network, sees the
+system's programs and libraries, the Python environment and ``course_utils``
+read-only, and can write only its own working copy and a scratch ``/tmp``; the
+course's other folders (``solutions/``, ``submitted/``, the gradebook, the
+repository) are not there at all. It runs in its own PID namespace, so every
+process it starts is killed when it ends, and under limits on memory, CPU time,
+processes, open files and file size. It is started with ``transport="ipc"``
+(Unix sockets in a folder shared with the sandbox): TCP cannot cross into a
+network namespace of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import sys
+from dataclasses import dataclass, field
+
+INSTALL_HINT = "install it with `bash .ci/install_system_packages.sh` (Debian's bubblewrap package)"
+
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime",
+             "alternatives", "fonts", "mime.types")
+"""What of /etc a kernel needs: the loader's cache, user names, time zone; not the rest."""
+
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
+
+PASS_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "TZ")
+"""Environment variables a kernel keeps; all others (tokens, passwords, database URLs) are dropped."""
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-kernel limits, applied with ``prlimit`` inside the sandbox."""
+
+    memory_bytes: int = 4 * 2**30  # address space: TensorFlow needs about 2 GiB of it
+    cpu_seconds: int = 900
+    processes: int = 512  # tasks (threads count too) of the sandbox's user
+    open_files: int = 1024
+    file_bytes: int = 64 * 2**20
+
+    def prlimit_args(self) -> list[str]:
+        return [f"--as={self.memory_bytes}", f"--cpu={self.cpu_seconds}", f"--nproc={self.processes}",
+                f"--nofile={self.open_files}", f"--fsize={self.file_bytes}", "--core=0"]
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How to wrap a kernel command: what it may read, what it may write, its limits."""
+
+    limits: Limits = field(default_factory=Limits)
+    read_only: tuple[str, ...] = ()
+    bwrap: str = "bwrap"
+
+    def available(self) -> str | None:
+        """None when the sandbox works here, else the reason it does not."""
+        if shutil.which(self.bwrap) is None:
+            return f"bubblewrap ({self.bwrap}) is not installed: {INSTALL_HINT}"
+        if shutil.which("prlimit") is None:
+            return "prlimit (util-linux) is not installed"
+        return None
+
+    def command(self, argv: list[str], *, workdir: str, socket_dir: str, scratch_dir: str) -> list[str]:
+        """``argv`` run in the sandbox, in ``workdir`` (writable), with ``socket_dir`` shared for the kernel's sockets."""
+        args = [shutil.which(self.bwrap) or self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+                "--cap-drop", "ALL", "--clearenv"]
+        for name, value in self.environment().items():
+            args += ["--setenv", name, value]
+        args += self._system_binds()
+        for path in sorted(set(self.read_only) | set(python_paths())):
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
+        for path in (socket_dir, workdir):
+            args += ["--bind", path, path]
+        args += ["--chdir", workdir, "--", shutil.which("prlimit") or "prlimit", *self.limits.prlimit_args(), "--"]
+        return args + list(argv)
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        env = {name: os.environ[name] for name in PASS_ENV if name in os.environ}
+        env.update(HOME="/tmp", PATH=f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin",
+                   MPLCONFIGDIR="/tmp/matplotlib", KERAS_HOME="/tmp/keras", TF_CPP_MIN_LOG_LEVEL="3",
+                   PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+        env.setdefault("LANG", "C.UTF-8")
+        return env
+
+    @staticmethod
+    def _system_binds() -> list[str]:
+        args = []
+        for path in SYSTEM_DIRS:
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                args += ["--ro-bind", path, path]
+        for name in ETC_FILES:
+            path = os.path.join("/etc", name)
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        return args
+
+
+def python_paths() -> list[str]:
+    """The interpreter's prefixes (a venv's python links to its base) and the course_utils package."""
+    import course_utils
+
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(pathlib.Path(course_utils.__file__).parent)}
+    real = {os.path.realpath(p) for p in paths}
+    return sorted(paths | real)
+
+
+DEMO = """
+import os, socket, sys
+def attempt(what, action):
+    try:
+        found = action()
+        shown = f": sees only {sorted(found)[:5]}" if isinstance(found, list) else ""
+        print(f"ALLOWED  {what}{shown}")
+    except Exception as error:
+        print(f"refused  {what}: {type(error).__name__}: {error}")
+attempt("connect to 1.1.1.1:80 (network)", lambda: socket.create_connection(("1.1.1.1", 80), timeout=3))
+for path in sys.argv[1:]:
+    attempt(f"read {path}", lambda: open(path, "rb").read(1) if os.path.isfile(path) else os.listdir(path))
+attempt("write into the working copy", lambda: open("sandbox-demo.txt", "w").write("ok"))
+attempt("write into the course's python environment", lambda: open(os.path.join(sys.prefix, "x"), "w"))
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m course_utils.grading.sandbox [PATH ...]``: show what a kernel in the sandbox can and cannot do."""
+    import subprocess
+    import tempfile
+
+    paths = argv if argv is not None else sys.argv[1:]
+    sandbox = Sandbox()
+    reason = sandbox.available()
+    if reason:
+        print(f"The sandbox cannot run here: {reason}")
+        return 1
+    paths = paths or [p for p in ("gradebook.db", "solutions", "submitted", os.path.expanduser("~")) if os.path.exists(p)]
+    with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as sockets, \
+            tempfile.TemporaryDirectory() as scratch:
+        argv = [sys.executable, "-c", DEMO, *[os.path.abspath(p) for p in paths]]
+        command = sandbox.command(argv, workdir=work, socket_dir=sockets, scratch_dir=scratch)
+        print(f"A student's code, run in the grading sandbox from {os.getcwd()}:")
+        return subprocess.run(command, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""Grades that student code cannot change: cheats earn nothing, sabotage touches no one else.
+
+Real ``nbgrader autograde`` with the course's nbgrader_config.py, in a temporary
+course, on ex01 (the fastest assignment). Three walls are tested one by one:
+
+* the policy, with cheats of every class the course knows (each on top of a
+  wrong answer: a cheat that worked would earn points);
+* the sandbox alone, with the policy switched off, against sabotage (other
+  students' files, the gradebook, the solutions, processes, network, limits);
+* the judge alone, with the policy and the kernel's own verdict bypassed.
+
+Honest submissions graded in the same runs must keep exactly their scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import subprocess
+import time
+
+import nbformat
+import pytest
+from grading_harness import (
+    ROOT,
+    autograde,
+    cell_timeout,
+    hand_in,
+    nbgrader_ok,
+    new_course,
+    read,
+    require_sandbox,
+    scores,
+    solution_code,
+)
+
+ASSIGNMENT = "ex01_counting_steps"
+FUNCTIONS = ("steps_per_epoch", "total_steps", "last_batch_size")
+WRONG = {name: f"def {name}(n_samples, batch_size=None, epochs=1):\n    return 0\n" for name in FUNCTIONS}
+"""Answers worth nothing: a cheat on top of them must still earn nothing."""
+
+SOLUTION_PATH = f"../../../solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+CLASSMATE_PATH = f"../../../submitted/a_honest/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+EXEC_NOTEBOOK = (
+    "import json\n"
+    "for cell in json.load(open({path!r}))['cells']:\n"
+    "    if cell['cell_type'] == 'code' and 'def ' in ''.join(cell['source']):\n"
+    "        exec(''.join(cell['source']))\n"
+)
+
+CHEATS = {  # each replaces or follows the wrong answers; none may earn a point
+    "import_reference": "from course_utils.batching import steps_per_epoch, total_steps\n",
+    "import_reference_module": "import course_utils.batching as reference\nsteps_per_epoch = reference.steps_per_epoch\n",
+    "reference_through_given_module": "import numpy as np\nsteps_per_epoch = np.lib.course_utils.batching.steps_per_epoch\n",
+    "exec_solution_notebook": EXEC_NOTEBOOK.format(path=SOLUTION_PATH),
+    "exec_classmate_notebook": EXEC_NOTEBOOK.format(path=CLASSMATE_PATH),
+    "run_magic": f"%run {SOLUTION_PATH}\n",
+    "shell_escape": f"!cp {CLASSMATE_PATH} .\n",
+    "disable_helpers": ("import course_utils.grading as grading\n"
+                        "grading.expect_equal = lambda *args, **kwargs: None\n"),
+    "disable_numpy_checks": "import numpy as np\nnp.allclose = lambda *args, **kwargs: True\n",
+    "input_transformer": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n",
+    "post_run_cell_hook": "ip = get_ipython()\nip.events.register('post_run_cell', lambda result: None)\n",
+    "swallow_errors_with_dunder": "import builtins\nbuiltins.__dict__['AssertionError'] = Warning\n",
+    "always_equal_int": ("class Anything(int):\n    def __eq__(self, other):\n        return True\n\n"
+                         "def steps_per_epoch(n_samples, batch_size=None):\n    return Anything(0)\n"),
+    "obfuscated_eval": "f = __builtins__['ev' + 'al']\nsteps_per_epoch = f('lambda n, b=None: 0')\n",
+    "string_format_escape": "leak = '{0.__class__.__mro__}'.format(0)\n",
+    "sqlite_update_own_rows": ("import sqlite3\ndb = sqlite3.connect('../../../gradebook.db')\n"
+                               "db.execute('UPDATE grade SET auto_score = 1')\ndb.commit()\n"),
+    "detached_rewriter": ("import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; "
+                          "time.sleep(3)'], start_new_session=True)\n"),
+    "generator_frame_globals": "g = (x for x in [0])\nglobals_ = g.gi_frame.f_globals\n",
+}
+
+
+def cheat_case(trick: str) -> dict:
+    return {"replace": dict(WRONG), "add": [trick]}
+
+
+HONEST = {  # graded in the same run: their scores must not move
+    "a_honest": {"score": 7.0},
+    "m_floor": {"edit": {"steps_per_epoch": [("(n_samples + batch_size - 1) // batch_size",
+                                              "n_samples // batch_size")]}, "score": 4.0},
+    "z_honest": {"score": 7.0},
+}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    require_sandbox()
+    return new_course(tmp_path_factory.mktemp("security"), assignments=[ASSIGNMENT])
+
+
+def fingerprint(folder: pathlib.Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_cheats_earn_nothing_and_honest_scores_stay(course):
+    cases = {**HONEST, **{f"cheat_{name}": cheat_case(trick) for name, trick in CHEATS.items()}}
+    got = autograde(course, ASSIGNMENT, cases)
+    time.sleep(4)  # a process left behind would act now
+    got = scores(course, ASSIGNMENT, cases)
+    for student, case in HONEST.items():
+        assert got[student]["score"] == case["score"], student
+    earned = {student: got[student]["score"] for student in cases if student.startswith("cheat_")}
+    assert earned == dict.fromkeys(earned, 0.0)
+
+
+def test_a_policy_violation_is_reported_with_its_line_and_rule(course):
+    folder = course / "autograded" / "cheat_import_reference" / ASSIGNMENT
+    if not folder.exists():
+        test_cheats_earn_nothing_and_honest_scores_stay(course)
+    nb = read(folder / f"{ASSIGNMENT}.ipynb")
+    blocked = [c for c in nb.cells if c.cell_type == "code" and "breaks the grading policy" in c.source]
+    assert blocked, "the cheating cell should have been replaced by the policy's message"
+    assert "line 1: import of 'steps_per_epoch' from 'course_utils.batching' is not allowed" in blocked[0].source
+
+
+# the sandbox alone: the policy switched off --------------------------------------------------------
+
+SABOTAGE = {  # a correct answer, then code that tries to harm others (each guarded, so only harm counts)
+    "overwrite_classmates": (
+        "import glob\nfor path in glob.glob('../../../**/*.ipynb', recursive=True) + "
+        "glob.glob('/work/**/submitted/**/*.ipynb', recursive=True):\n"
+        "    try:\n        open(path, 'w').write('{}')\n    except OSError:\n        pass\n"),
+    "gradebook_update": (
+        "import sqlite3\ntry:\n    db = sqlite3.connect('../../../gradebook.db')\n"
+        "    db.execute('UPDATE grade SET auto_score = 0')\n    db.commit()\nexcept Exception:\n    pass\n"),
+    "gradebook_lock": (
+        "import sqlite3, subprocess, sys\n"
+        "code = ('import sqlite3, time\\nc = sqlite3.connect(\"../../../gradebook.db\", timeout=0)\\n'\n"
+        "        'c.execute(\"BEGIN EXCLUSIVE\")\\ntime.sleep(60)\\n')\n"
+        "subprocess.Popen([sys.executable, '-c', code], start_new_session=True)\n"),
+    "detached_rewriter": (
+        "import subprocess, sys\n"
+        "code = ('import time, sqlite3\\ntime.sleep(3)  # course-sabotage-marker\\n'\n"
+        "        'c = sqlite3.connect(\"../../../gradebook.db\")\\nc.execute(\"UPDATE grade SET auto_score=0\")\\n'\n"
+        "        'c.commit()\\n')\n"
+        "subprocess.Popen([sys.executable, '-c', code], start_new_session=True)\n"),
+    "write_course_utils": (
+        "import course_utils, os\npath = os.path.join(os.path.dirname(course_utils.__file__), 'batching.py')\n"
+        "try:\n    open(path, 'a').write('\\nsteps_per_epoch = lambda *a, **k: 0\\n')\nexcept OSError:\n    pass\n"),
+    "network": ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
+                "    raise SystemExit('network reached')\nexcept OSError:\n    pass\n"),
+    "memory_hog": "try:\n    hog = bytearray(16 * 2**30)\nexcept MemoryError:\n    pass\n",
+    "fork_bomb": ("import os, time\nfor _ in range(5000):\n    try:\n        if os.fork() == 0:\n"
+                  "            time.sleep(30)\n            os._exit(0)\n    except OSError:\n        break\n"),
+    "output_flood": "for _ in range(50_000):\n    print('x' * 200)\n",
+    "kill_everything": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)\n",
+    "ignore_sigint_and_spin": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
+}
+"""Each follows a correct answer: full marks (7), since the harm comes after the answers and the tests."""
+
+COPIERS = {  # wrong answers that would become right if the sandbox let them read someone else's
+    "copy_the_solution": EXEC_NOTEBOOK.format(path=SOLUTION_PATH),
+    "copy_a_classmate": EXEC_NOTEBOOK.format(path=CLASSMATE_PATH),
+}
+
+
+@pytest.fixture(scope="module")
+def unguarded_course(tmp_path_factory):
+    """The course with PolicyCheck switched off, so that only the sandbox stands in the way."""
+    require_sandbox()
+    course = new_course(tmp_path_factory.mktemp("sandbox-only"), assignments=[ASSIGNMENT])
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + (
+        "\n# test: the sandbox alone\n"
+        "c.Autograde.sanitize_preprocessors = [p for p in c.Autograde.sanitize_preprocessors "
+        "if p is not PolicyCheck]\n"))
+    return course
+
+
+def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
+    course = unguarded_course
+    cases = {**HONEST, **{f"sabotage_{name}": {"add": [code]} for name, code in SABOTAGE.items()},
+             **{f"copier_{name}": {"replace": dict(WRONG), "add": [f"try:\n    exec({code!r})\nexcept OSError:\n    pass\n"]}
+                for name, code in COPIERS.items()}}
+    hand_in(course, ASSIGNMENT, cases)
+    before = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
+    result = nbgrader_ok(course, "autograde", ASSIGNMENT, "--force",
+                         f"--ExecutePreprocessor.timeout={cell_timeout(ASSIGNMENT)}",
+                         "--SandboxedExecute.notebook_timeout=60")
+    time.sleep(5)  # anything left behind would act now
+    got = scores(course, ASSIGNMENT, cases)
+    for student, case in HONEST.items():
+        assert got[student]["score"] == case["score"], (student, result.stderr[-3000:])
+    for student in cases:
+        if student.startswith("sabotage_"):
+            assert got[student]["score"] == 7.0, (student, got[student])
+        if student.startswith("copier_"):
+            assert got[student]["score"] == 0.0, (student, got[student])
+    after = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
+    assert after == before
+    leftover = subprocess.run(["pgrep", "-f", "course-sabotage-marker"], capture_output=True, text=True)
+    assert leftover.stdout == "", "a process started by a submission outlived its kernel"
+
+
+def test_without_bubblewrap_autograde_refuses_and_says_how_to_install(tmp_path, monkeypatch):
+    from course_utils.grading.preprocessors import SandboxedExecute
+
+    executor = SandboxedExecute()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
+    nb = nbformat.v4.new_notebook()
+    with pytest.raises(RuntimeError, match="install_system_packages.sh") as error:
+        executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert "allow_unsandboxed" in str(error.value)
+
+
+# the judge alone: a kernel whose own verdicts lie ----------------------------------------------------
+
+
+def test_the_judge_decides_even_when_the_kernel_reports_success(course, tmp_path):
+    """With the policy off, a cell makes every test print nothing in the kernel; the judge still fails them."""
+    require_sandbox()
+    trick = ("from IPython import get_ipython\n"
+             "ip = get_ipython()\n"
+             "ip.set_custom_exc((Exception,), lambda *args, **kwargs: None)\n")  # swallow every error
+    config = course / "nbgrader_config.py"
+    original = config.read_text()
+    config.write_text(original + (
+        "\nc.Autograde.sanitize_preprocessors = [p for p in c.Autograde.sanitize_preprocessors "
+        "if p is not PolicyCheck]\n"))
+    try:
+        got = autograde(course, ASSIGNMENT, {"judge_swallowed_errors": {"replace": dict(WRONG), "add": []},
+                                             "judge_swallowed_errors_hooked": {
+                                                 "replace": {FUNCTIONS[0]: trick + WRONG[FUNCTIONS[0]]}}},
+                        "--student=judge_*")
+    finally:
+        config.write_text(original)
+    assert got["judge_swallowed_errors"]["score"] == 0.0
+    assert got["judge_swallowed_errors_hooked"]["score"] == 0.0
+    assert solution_code(ASSIGNMENT)  # the solution is there to be copied, and was not
