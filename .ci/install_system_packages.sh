@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests need beyond Python: Chromium for the browser test
 # (tests/browser/, driven by Playwright with executable_path=/usr/bin/chromium;
-# no browser download) and a font for it to draw text with.
+# no browser download) and a font for it to draw text with; bubblewrap, the
+# sandbox every submission's kernel runs in when autograding (with prlimit from
+# util-linux for its limits).
 # Idempotent and quiet: does nothing when everything is already installed.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core)
+packages=(chromium fonts-dejavu-core bubblewrap util-linux)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
