@@ -225,7 +225,7 @@ def test_the_judge_decides_even_when_the_kernel_reports_success(course, tmp_path
     try:
         got = autograde(course, ASSIGNMENT, {"judge_swallowed_errors": {"replace": dict(WRONG), "add": []},
                                              "judge_swallowed_errors_hooked": {
-                                                 "replace": {FUNCTIONS[0]: trick + WRONG[FUNCTIONS[0]]}}},
+                                                 "replace": {**WRONG, FUNCTIONS[0]: trick + WRONG[FUNCTIONS[0]]}}},
                         "--student=judge_*")
     finally:
         config.write_text(original)
