@@ -1,21 +1,28 @@
-"""How long nbgrader takes to autograde one submission of each assignment.
+"""How long nbgrader takes to autograde one submission of each assignment, and what trusted grading adds.
 
-Run from the repository root:  .venv/bin/python benchmarks/autograde_times.py
+Run from the repository root:  .venv/bin/python benchmarks/autograde_times.py [--repeats N] [ASSIGNMENT ...]
 
 In a temporary course directory (nothing is written into the repository) it
 generates every assignment from solutions/, hands in one correct submission
 per assignment (the release notebook with the solution code filled in),
 autogrades it with nbgrader's Python API and prints one row per assignment:
 seconds to autograde (sanitize, run every cell in a fresh kernel, store the
-grades) and the score. Interpreter start-up is not counted: it is paid once
-per ``nbgrader autograde`` run, however many students it grades. ``measure()``
-returns the rows for benchmarks/run.py.
+grades) and the score. Each submission is graded twice over: with nbgrader's
+stock preprocessors ("stock": the kernel judges itself, no sandbox) and with the
+course's configuration ("trusted": policy check, bubblewrap sandbox, judge);
+the median of ``--repeats`` runs of each, and the difference, are reported.
+Interpreter start-up is not counted: it is paid once per ``nbgrader autograde``
+run, however many students it grades. ``measure()`` returns the rows for
+benchmarks/run.py. Wall times on a shared 2-core machine vary: read the
+medians, not single runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import statistics
 import re
 import shutil
 import sys
@@ -26,20 +33,39 @@ import warnings
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["ex01_counting_steps", "ex02_minibatches", "ex03_update_loops", "ex04_loss_curves", "ex05_keras_fit"]
-NUMPY_ONLY = {"ex01_counting_steps", "ex02_minibatches", "ex03_update_loops"}
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and not p.name.startswith("."))
 GOAL_SECONDS = 5.0  # for the NumPy-only assignments
+GOAL_OVERHEAD = 1.0  # seconds trusted grading may add to a NumPy-only submission
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 STUDENT = "benchmark"
 
 
-def _api(course: pathlib.Path):
+def _needs_keras(assignment: str) -> bool:
+    nb = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
+    return bool(nb.get("metadata", {}).get("course", {}).get("needs_keras"))
+
+
+def _stock(config) -> None:
+    """nbgrader's own autograde steps: the kernel's outputs decide, no policy, no sandbox, no judge."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader import preprocessors as pp
+
+    config.Autograde.sanitize_preprocessors = [pp.ClearOutput, pp.DeduplicateIds, pp.OverwriteKernelspec,
+                                               pp.OverwriteCells, pp.CheckCellMetadata]
+    config.Autograde.autograde_preprocessors = [pp.Execute, pp.IgnorePattern, ClearMetadataPreprocessor,
+                                                pp.LimitOutput, pp.SaveAutoGrades, pp.AssignLatePenalties,
+                                                pp.CheckCellMetadata]
+
+
+def _api(course: pathlib.Path, trusted: bool = True):
     """An NbGraderAPI for the course in ``course``, configured by the repository's nbgrader_config.py."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    if not trusted:
+        _stock(config)
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
     return NbGraderAPI(CourseDirectory(config=config), config=config), config
@@ -61,40 +87,50 @@ def _hand_in(course: pathlib.Path, assignment: str) -> None:
     nbformat.write(release, str(folder / f"{assignment}.ipynb"))
 
 
-def measure(assignments=ASSIGNMENTS) -> list[dict]:
-    """Autograde one correct submission of each assignment; one dict per assignment.
-
-    Keys: ``assignment``, ``seconds`` (wall time of the autograde), ``score``,
-    ``max_score``, ``numpy_only`` and ``goal_seconds`` (None for the Keras ones).
-    """
+def _grade_once(api, config, assignment: str) -> tuple[float, float, float]:
+    """Seconds to autograde the benchmark student's submission, its score and the maximum."""
     from nbgrader.api import Gradebook
 
+    start = time.perf_counter()
+    result = api.autograde(assignment, STUDENT, force=True)
+    seconds = time.perf_counter() - start
+    if not result["success"]:
+        raise RuntimeError(f"autograde {assignment} failed:\n{result['log']}")
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
+        submission = gradebook.find_submission(assignment, STUDENT)
+        return seconds, submission.score, submission.max_score
+
+
+def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
+    """Autograde one correct submission of each assignment, stock and trusted; one dict per assignment.
+
+    Keys: ``assignment``, ``seconds`` (median wall time, trusted), ``stock_seconds``,
+    ``overhead`` (trusted minus stock), ``score``, ``stock_score``, ``max_score``,
+    ``numpy_only`` and ``goal_seconds`` (None for the Keras ones).
+    """
     warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy noise from nbgrader's API
     os.environ["PATH"] = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # alembic
     rows = []
     with tempfile.TemporaryDirectory(prefix="autograde-bench-") as tmp:
         course = pathlib.Path(tmp)
         shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        api, config = _api(course)
+        apis = {mode: _api(course, trusted=mode == "trusted") for mode in ("stock", "trusted")}
         for assignment in assignments:
-            result = api.generate_assignment(assignment, force=True)
+            result = apis["trusted"][0].generate_assignment(assignment, force=True)
             if not result["success"]:
                 raise RuntimeError(f"generate_assignment {assignment} failed:\n{result['log']}")
             _hand_in(course, assignment)
-            start = time.perf_counter()
-            result = api.autograde(assignment, STUDENT, force=True)
-            seconds = time.perf_counter() - start
-            if not result["success"]:
-                raise RuntimeError(f"autograde {assignment} failed:\n{result['log']}")
-            with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
-                submission = gradebook.find_submission(assignment, STUDENT)
-                score, max_score = submission.score, submission.max_score
-            numpy_only = assignment in NUMPY_ONLY
+            runs = {mode: [_grade_once(*apis[mode], assignment) for _ in range(repeats)] for mode in apis}
+            seconds = {mode: statistics.median(r[0] for r in runs[mode]) for mode in runs}
+            numpy_only = not _needs_keras(assignment)
             rows.append({
                 "assignment": assignment,
-                "seconds": round(seconds, 2),
-                "score": score,
-                "max_score": max_score,
+                "seconds": round(seconds["trusted"], 2),
+                "stock_seconds": round(seconds["stock"], 2),
+                "overhead": round(seconds["trusted"] - seconds["stock"], 2),
+                "score": runs["trusted"][-1][1],
+                "stock_score": runs["stock"][-1][1],
+                "max_score": runs["trusted"][-1][2],
                 "numpy_only": numpy_only,
                 "goal_seconds": GOAL_SECONDS if numpy_only else None,
             })
@@ -103,12 +139,21 @@ def measure(assignments=ASSIGNMENTS) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| assignment | seconds to autograde one submission | score | goal |", "|---|---:|---:|---|"]
+    lines = ["| assignment | stock nbgrader (s) | trusted: policy + sandbox + judge (s) | added (s) | score | goal |",
+             "|---|---:|---:|---:|---:|---|"]
     for row in rows:
-        goal = f"<= {row['goal_seconds']:g} s" if row["goal_seconds"] else "(Keras: none)"
-        lines.append(f"| {row['assignment']} | {row['seconds']:.1f} | {row['score']:g}/{row['max_score']:g} | {goal} |")
+        goal = (f"<= {row['goal_seconds']:g} s, added <= {GOAL_OVERHEAD:g} s" if row["goal_seconds"]
+                else "(Keras: none)")
+        lines.append(f"| {row['assignment']} | {row['stock_seconds']:.2f} | {row['seconds']:.2f} | "
+                     f"{row['overhead']:+.2f} | {row['score']:g}/{row['max_score']:g} | {goal} |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(table(measure(sys.argv[1:] or ASSIGNMENTS)))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", default=ASSIGNMENTS)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each mode; the median is reported")
+    options = parser.parse_args()
+    print(table(measure(options.assignments, options.repeats)))

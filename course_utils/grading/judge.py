@@ -8,9 +8,12 @@ Nothing the student's kernel did can change how the observations are checked.
 
 from __future__ import annotations
 
-import contextlib
+import os
 
 from course_utils.grading.observe import replaying
+
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # a test cell that closes figures draws nothing here
 
 
 def judge_cell(source: str, observations: list, name: str = "test", *, kernel_error: str | None = None) -> str | None:
@@ -18,7 +21,7 @@ def judge_cell(source: str, observations: list, name: str = "test", *, kernel_er
     left = list(observations)
     namespace = {"__name__": f"judge_{name}"}
     try:
-        with _quiet_figures(), replaying(left) as remaining:
+        with replaying(left) as remaining:
             exec(compile(source, f"<test cell {name}>", "exec"), namespace)  # noqa: S102 (trusted source)
     except AssertionError as error:
         return _with_kernel_error(str(error) or "the test failed", kernel_error)
@@ -34,17 +37,3 @@ def _with_kernel_error(message: str, kernel_error: str | None) -> str:
     if kernel_error and "no more observations" in message:
         return f"{message}\nWhen your notebook ran, this cell stopped with {kernel_error}"
     return message
-
-
-@contextlib.contextmanager
-def _quiet_figures():
-    """Test cells may close figures; the judge draws none, and uses a non-interactive backend."""
-    import matplotlib
-
-    backend = matplotlib.get_backend()
-    matplotlib.use("Agg", force=True)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            matplotlib.use(backend, force=True)
