@@ -76,4 +76,48 @@ CASES = {
         "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
         "score": 4,
     },
+    # Graded on observations (the judge re-checks them outside the kernel); hidden tests use other values.
+    "hardcoded_visible_answers": {
+        "why": "steps_per_epoch looks up the visible tests' answers and floors the rest: only hidden tests catch it",
+        "edit": {"steps_per_epoch": [(FLOOR, "{(7, 3): 3, (10, 4): 3, (1001, 20): 51, (100, 32): 4, (6, 32): 1}.get("
+                                             "(n_samples, batch_size), n_samples // batch_size)")]},
+        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
+        "score": 4,
+    },
+    # Correct solutions written another way keep full marks.
+    "ceil_of_division": {
+        "why": "math.ceil(n_samples / batch_size), imported in the solution cell",
+        "edit": {"steps_per_epoch": [(FLOOR, "math.ceil(n_samples / batch_size)"),
+                                     ("    if batch_size is None:", "    import math\n    if batch_size is None:")]},
+        "fails": [],
+        "score": None,
+    },
+    "negative_floor_division": {
+        "why": "-(-n // b), batch_size defaulted with `or`, last batch from the step count",
+        "edit": {
+            "steps_per_epoch": [(FLOOR, "-(-n_samples // batch_size)")],
+            "total_steps": [("epochs * steps_per_epoch(n_samples, batch_size)",
+                             "steps_per_epoch(n_samples, batch_size) * epochs")],
+            "last_batch_size": [("    if batch_size is None:\n        batch_size = 32\n"
+                                 "    return n_samples % batch_size or batch_size",
+                                 "    batch_size = batch_size or 32\n"
+                                 "    return n_samples - (steps_per_epoch(n_samples, batch_size) - 1) * batch_size")],
+        },
+        "fails": [],
+        "score": None,
+    },
+    "range_length_and_numpy_results": {
+        "why": "len(range(0, n, b)) for the steps; NumPy integers returned by total_steps and last_batch_size",
+        "edit": {
+            "steps_per_epoch": [(FLOOR, "len(range(0, n_samples, batch_size))")],
+            "total_steps": [("epochs * steps_per_epoch(n_samples, batch_size)",
+                             "np.int64(epochs) * np.int64(steps_per_epoch(n_samples, batch_size))")],
+            "last_batch_size": [("n_samples % batch_size or batch_size",
+                                 "np.int64(n_samples) - np.int64(batch_size) * "
+                                 "np.int64((n_samples - 1) // batch_size)")],
+        },
+        "append": {"steps_per_epoch": "\n\nimport numpy as np\n"},
+        "fails": [],
+        "score": None,
+    },
 }

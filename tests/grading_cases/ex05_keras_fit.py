@@ -1,6 +1,7 @@
 """Known-wrong submissions of ex05_keras_fit and the score each must get (8 points in all).
 
 Each case edits the correct submission as a student might; see ex01_counting_steps.py for the format.
+The last cases are correct solutions written another way: they must keep full marks.
 """
 
 CASES = {
@@ -13,6 +14,12 @@ CASES = {
     "adam_instead_of_sgd": {
         "why": "seed 000's model compiled with Adam instead of SGD at learning rate 0.01",
         "edit": {"build_seed000_model": [("keras.optimizers.SGD(learning_rate=0.01)", '"adam"')]},
+        "fails": ["test_seed000_compile"],
+        "score": 7,
+    },
+    "no_binary_accuracy_metric": {
+        "why": "seed 000's model compiled without metrics=['binary_accuracy']",
+        "edit": {"build_seed000_model": [(',\n                  metrics=["binary_accuracy"])', ")")]},
         "fails": ["test_seed000_compile"],
         "score": 7,
     },
@@ -39,5 +46,98 @@ CASES = {
         "edit": {"build_digits_model": [('loss="sparse_categorical_crossentropy"', 'loss="categorical_crossentropy"')]},
         "fails": ["test_digits_model_config", "test_digits_model_trains"],
         "score": 6,
+    },
+    "no_accuracy_metric": {
+        "why": "the digits model is compiled without metrics=['accuracy']",
+        "edit": {"build_digits_model": [(', metrics=["accuracy"])', ")")]},
+        "fails": ["test_digits_model_trains"],
+        "score": 7,
+    },
+    # Correct solutions written another way: full marks.
+    "correct_alternative_steps_per_epoch_1": {
+        "why": "steps_per_epoch=1 and no batch_size: Keras 3 then makes the batch ceil(n / 1) = n samples",
+        "edit": {"fit_full_batch": [("batch_size=len(X), ", "steps_per_epoch=1, ")]},
+        "fails": [],
+        "score": None,
+    },
+    "correct_alternative_functional": {
+        "why": "functional API, SGD(0.01) positional, BinaryAccuracy and SparseCategoricalAccuracy objects, "
+               "batch_size=X.shape[0] with steps_per_epoch=1, a hidden layer in Part D",
+        "replace": {
+            "build_seed000_model": (
+                "def build_seed000_model():\n"
+                "    \"\"\"Seed 000's classifier in Keras 3.\"\"\"\n"
+                "    inputs = keras.Input(shape=(1,))\n"
+                "    outputs = keras.layers.Dense(1, activation=\"sigmoid\")(inputs)\n"
+                "    model = keras.Model(inputs, outputs)\n"
+                "    model.compile(optimizer=keras.optimizers.SGD(0.01),\n"
+                "                  loss=keras.losses.BinaryCrossentropy(),\n"
+                "                  metrics=[keras.metrics.BinaryAccuracy()])\n"
+                "    return model\n"
+            ),
+            "fit_seed000": (
+                "def fit_seed000(model, X, y, epochs=200):\n"
+                "    \"\"\"Fit as seed 000 does.\"\"\"\n"
+                "    history = model.fit(X, y, epochs=epochs, shuffle=False, batch_size=1, verbose=0)\n"
+                "    return history\n"
+            ),
+            "fit_full_batch": (
+                "def fit_full_batch(model, X, y, epochs):\n"
+                "    \"\"\"Full-batch training.\"\"\"\n"
+                "    return model.fit(X, y, batch_size=X.shape[0], steps_per_epoch=1, epochs=epochs,\n"
+                "                     verbose=0)\n"
+            ),
+            "build_digits_model": (
+                "def build_digits_model():\n"
+                "    \"\"\"Seed 004's classifier for 8x8 digits, with a hidden layer.\"\"\"\n"
+                "    inputs = keras.Input(shape=(8, 8))\n"
+                "    hidden = keras.layers.Dense(32, activation=\"relu\")(keras.layers.Flatten()(inputs))\n"
+                "    outputs = keras.layers.Dense(10, activation=\"softmax\")(hidden)\n"
+                "    model = keras.Model(inputs, outputs)\n"
+                "    model.compile(optimizer=keras.optimizers.Adam(),\n"
+                "                  loss=keras.losses.SparseCategoricalCrossentropy(),\n"
+                "                  metrics=[keras.metrics.SparseCategoricalAccuracy()])\n"
+                "    return model\n"
+            ),
+        },
+        "fails": [],
+        "score": None,
+    },
+    "correct_alternative_sequential_add": {
+        "why": "Sequential built with add, metrics=['accuracy'], batch_size=len(X) with shuffle=False, "
+               "two hidden layers in Part D",
+        "replace": {
+            "build_seed000_model": (
+                "def build_seed000_model():\n"
+                "    \"\"\"Seed 000's classifier in Keras 3.\"\"\"\n"
+                "    model = keras.Sequential()\n"
+                "    model.add(keras.Input(shape=(1,)))\n"
+                "    model.add(keras.layers.Dense(1, activation=\"sigmoid\"))\n"
+                "    sgd = keras.optimizers.SGD(learning_rate=0.01, momentum=0.0)\n"
+                "    model.compile(optimizer=sgd, loss=\"binary_crossentropy\", metrics=[\"accuracy\"])\n"
+                "    return model\n"
+            ),
+            "fit_full_batch": (
+                "def fit_full_batch(model, X, y, epochs):\n"
+                "    \"\"\"Full-batch training.\"\"\"\n"
+                "    n = len(X)\n"
+                "    return model.fit(X, y, batch_size=n, epochs=epochs, shuffle=False, verbose=0)\n"
+            ),
+            "build_digits_model": (
+                "def build_digits_model():\n"
+                "    \"\"\"Seed 004's classifier for 8x8 digits, with two hidden layers.\"\"\"\n"
+                "    model = keras.Sequential()\n"
+                "    model.add(keras.Input(shape=(8, 8)))\n"
+                "    model.add(keras.layers.Flatten())\n"
+                "    model.add(keras.layers.Dense(64, activation=\"relu\"))\n"
+                "    model.add(keras.layers.Dense(32, activation=\"relu\"))\n"
+                "    model.add(keras.layers.Dense(10, activation=\"softmax\"))\n"
+                "    model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\",\n"
+                "                  metrics=[\"accuracy\"])\n"
+                "    return model\n"
+            ),
+        },
+        "fails": [],
+        "score": None,
     },
 }
