@@ -126,6 +126,9 @@ class SandboxedExecute(Execute):
     cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of the kernel (seconds).").tag(config=True)
     processes = Integer(Limits.processes, help="Processes and threads of the kernel.").tag(config=True)
     read_only = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
+    iopub_timeout = Integer(20, help=(
+        "Seconds to wait for a cell's last output after its reply, or after an interrupt; on a busy "
+        "machine an interrupted kernel can take longer than nbclient's 4 s to answer.")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
