@@ -83,6 +83,8 @@ class _Checker(ast.NodeVisitor):
     def __init__(self, allowed: frozenset):
         self.allowed = allowed
         self.violations: list[Violation] = []
+        self.in_class = False  # directly in a class body
+        self.method_self = False  # inside a method whose first argument is self
 
     def flag(self, node: ast.AST, rule: str) -> None:
         self.violations.append(Violation(getattr(node, "lineno", 1), rule))
@@ -146,7 +148,12 @@ class _Checker(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node) -> None:
         self._check_def(node)
+        first = [*node.args.posonlyargs, *node.args.args][:1]
+        saved = self.in_class, self.method_self
+        self.method_self = self.in_class and bool(first) and first[0].arg == "self"
+        self.in_class = False
         self.generic_visit(node)
+        self.in_class, self.method_self = saved
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -160,7 +167,10 @@ class _Checker(ast.NodeVisitor):
         self._check_def(node)
         for keyword in node.keywords:
             self.flag(keyword, f"class keywords ({keyword.arg}=...) are not allowed")
+        saved = self.in_class, self.method_self
+        self.in_class, self.method_self = True, False
         self.generic_visit(node)
+        self.in_class, self.method_self = saved
 
     # assignments -----------------------------------------------------------------------------------
 
@@ -171,9 +181,10 @@ class _Checker(ast.NodeVisitor):
         elif isinstance(target, ast.Starred):
             self._check_target(target.value)
         elif isinstance(target, ast.Attribute):
-            if not (isinstance(target.value, ast.Name) and target.value.id == "self"):
-                self.flag(target, "attributes may be assigned only on self (not on modules, functions or "
-                                  "other objects)")
+            on_self = isinstance(target.value, ast.Name) and target.value.id == "self" and self.method_self
+            if not on_self:
+                self.flag(target, "attributes may be assigned only on self, in a method of a class "
+                                  "(not on modules, functions or other objects)")
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
