@@ -2,8 +2,11 @@
 
 import os
 
-from course_utils.grading.preprocessors import Judge, PolicyCheck, SandboxedExecute
+from course_utils.grading.export import CourseCsvExport
+from course_utils.grading.preprocessors import Judge, PolicyCheck, RestoreLockedCells, SandboxedExecute
+import course_utils.grading.gradebook_db  # noqa: F401  (SQLite: WAL and a busy timeout, for parallel graders)
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.validator import Validator
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -12,7 +15,6 @@ from nbgrader.preprocessors import (
     Execute,
     IgnorePattern,
     LimitOutput,
-    OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
 )
@@ -28,6 +30,7 @@ c.CourseDirectory.release_directory = "exercises"
 # a cell that runs longer than this (an infinite loop, say) is stopped and fails.
 c.ExecutePreprocessor.timeout = 120
 
+# RestoreLockedCells (nbgrader's OverwriteCells, quiet about hidden tests) puts back every locked cell.
 # A student who deletes a graded test cell gets it back, run as written in solutions/:
 # a correct answer keeps its points, and a missing test never counts as passed.
 c.OverwriteCells.add_missing_cells = True
@@ -37,11 +40,31 @@ c.OverwriteCells.add_missing_cells = True
 # SandboxedExecute runs the notebook in a bubblewrap sandbox with limits, and
 # Judge recomputes every test's verdict outside the kernel before nbgrader scores it.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, PolicyCheck, CheckCellMetadata,
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreLockedCells, PolicyCheck, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, Judge, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
 # Validate runs on the student's own machine, in their own kernel: the policy, no sandbox.
-c.Validator.preprocessors = [CheckCellMetadata, ClearOutput, PolicyCheck, Execute]
+# (Validator.preprocessors is not a configurable option in nbgrader 0.9: set its default.)
+Validator.preprocessors.default_value = [CheckCellMetadata, ClearOutput, PolicyCheck, Execute]
+
+# Feedback for students: failed tests' messages and points, not the hidden tests' source
+# (course_utils/grading/feedback.py); the autograded copy keeps everything.
+from course_utils.grading.feedback import HideHiddenTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+
+# `nbgrader export`: one row per student and assignment, with a status column
+# ("submitted" / "no submission"); a missing submission has no score rather than 0.
+c.ExportApp.plugin_class = CourseCsvExport
+
+# `nbgrader zip_collect <id>`: files in downloaded/<id>/archive/ (or in zips there) named
+# <student_id>_<id>.ipynb, or <student_id>_<YYYYMMDDTHHMMSS>_<id>.ipynb to record when it was handed in.
+# A student id has no underscore. See docs/instructor_guide.md, "Collect submissions".
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)_(?:(?P<timestamp>\d{8}T\d{4,6})_)?(?P<file_id>[^/]+\.ipynb)$"
+)

@@ -14,6 +14,7 @@ import csv
 import re
 import runpy
 
+import nbformat
 import pytest
 from grading_harness import (
     ASSIGNMENTS,

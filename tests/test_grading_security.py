@@ -232,3 +232,17 @@ def test_the_judge_decides_even_when_the_kernel_reports_success(course, tmp_path
     assert got["judge_swallowed_errors"]["score"] == 0.0
     assert got["judge_swallowed_errors_hooked"]["score"] == 0.0
     assert solution_code(ASSIGNMENT)  # the solution is there to be copied, and was not
+
+
+def test_validate_names_the_line_and_rule_a_cell_breaks(tmp_path):
+    """The student sees the policy at Validate, before handing in (no sandbox needed there)."""
+    from grading_harness import make_submission, nbgrader
+
+    release = read(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    case = {"replace": {"steps_per_epoch": "from course_utils.batching import steps_per_epoch\n"}}
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(make_submission(release, ASSIGNMENT, case), str(path))
+    result = nbgrader(ROOT, "validate", str(path), cwd=ROOT)
+    assert "VALIDATION FAILED" in result.stdout, result.stdout + result.stderr[-2000:]
+    assert "# line 1: import of 'steps_per_epoch' from 'course_utils.batching' is not" in result.stdout
+    assert "this cell must define 'steps_per_epoch' itself" in result.stdout

@@ -15,16 +15,18 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import time
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellControlSignal, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Bool, Integer, List, Unicode
 
 from course_utils.grading import policy
@@ -106,13 +108,18 @@ class PolicyCheck(NbGraderPreprocessor):
 
 
 def _block(cell, violations, *, validating: bool, index: int) -> None:
-    message = ("This cell was not run: it breaks the grading policy "
-               "(see 'What your code may use' at the top of the notebook).\n" + policy.describe(violations))
+    """Replace the cell by an error that states the rules it breaks; keep the student's code as comments."""
+    lines = ["This cell was not run: it breaks the grading policy", '(see "What your code may use" at the top).']
+    for violation in violations:
+        lines += textwrap.wrap(str(violation), 76, subsequent_indent="    ")
+    notice = "\n".join("# " + line for line in lines)
     kept = "\n".join("# " + line for line in cell.source.splitlines())
-    cell.source = f"raise RuntimeError({message!r})\n\n# Your code, kept as it was:\n{kept}\n"
+    error = "this cell breaks the grading policy: " + "; ".join(str(v) for v in violations)
+    cell.source = f"{notice}\nraise RuntimeError({error!r})\n\n# Your code, kept as it was:\n{kept}\n"
     if validating:  # Validate reports failed graded cells: make this one count, for 0 points
         meta = cell.metadata.setdefault("nbgrader", {})
         meta.update(grade=True, solution=False, locked=True, points=0, grade_id=f"policy_cell_{index}")
+        meta.pop("checksum", None)
 
 
 class SandboxedExecute(Execute):
@@ -249,6 +256,7 @@ class Judge(NbGraderPreprocessor):
                                 if o.get("output_type") == "display_data" and MIME in o.get("data", {})]
                 failure = judge_cell(source, observations, grade_id, kernel_error=_kernel_error(cell))
                 cell.outputs = _judged_outputs(cell.get("outputs", []), failure)
+        hide_paths(nb)  # the graded notebook becomes the student's feedback
         return nb, resources
 
 
@@ -269,3 +277,77 @@ def _judged_outputs(outputs, failure: str | None) -> list:
     if failure is not None:
         kept.append(_error_output("AssertionError", failure))
     return kept
+
+
+# Feedback without the grading machine's paths -----------------------------------------------------
+
+_SYSTEM_ROOTS = ("/tmp/", "/var/", "/work/", "/root/", "/home/", "/Users/", "/private/", "/usr/", "/opt/", "/srv/",
+                 "/mnt/")
+
+
+def _path_prefixes() -> list[str]:
+    """The course's, the Python environment's and the standard library's folders, longest first."""
+    import site
+    import sys
+    import sysconfig
+
+    folders = {sys.prefix, sys.base_prefix, os.getcwd(), *site.getsitepackages(),
+               *(sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib"))}
+    folders |= {os.path.realpath(f) for f in folders}
+    return sorted({f.rstrip("/") + "/" for f in folders if f.strip("/").count("/") >= 1}, key=len, reverse=True)
+
+
+def _without_paths(text: str, prefixes: list[str]) -> str:
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    # whatever absolute path is left (a sandbox's scratch folder, say): keep its file name only
+    roots = "|".join(re.escape(r[1:]) for r in _SYSTEM_ROOTS)
+    return re.sub(rf"(?<![\w.:/])/(?:{roots})(?:[^\s/'\"()<>:,]+/)*", "", text)
+
+
+def hide_paths(nb) -> None:
+    """Remove the grading machine's folders from every output of ``nb``: tracebacks, errors and printed text.
+
+    ``/work/course/.venv/lib/python3.11/site-packages/numpy/core/x.py`` becomes ``numpy/core/x.py``;
+    any other absolute path under a system folder keeps only its file name.
+    """
+    prefixes = _path_prefixes()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["evalue"] = _without_paths(str(output.get("evalue", "")), prefixes)
+                output["traceback"] = [_without_paths(line, prefixes) for line in output.get("traceback", [])]
+            elif output.get("output_type") == "stream":
+                output["text"] = _without_paths(output.get("text", ""), prefixes)
+            elif "text/plain" in output.get("data", {}):
+                output["data"]["text/plain"] = _without_paths(output["data"]["text/plain"], prefixes)
+
+
+# Restoring test cells without false alarms ---------------------------------------------------------
+
+
+class RestoreLockedCells(OverwriteCells):
+    """nbgrader's OverwriteCells, without its checksum warning when a test cell only lacks its hidden tests.
+
+    Every release test cell with hidden tests differs from the gradebook's copy by exactly that
+    block, so nbgrader warned "Attribute 'checksum' ... has changed!" for untouched submissions.
+    Here such a cell gets the gradebook's source back silently; a cell the student really edited
+    still gets the warning, and is restored as before.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and utils.is_locked(cell):
+            from nbgrader.api import MissingEntry
+            from nbgrader.preprocessors import ClearHiddenTests
+
+            try:
+                source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                source_cell = None
+            if source_cell is not None and source_cell.locked:
+                released = NotebookNode(cell_type=source_cell.cell_type, source=source_cell.source, metadata={})
+                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+                if released.source.rstrip() == cell.source.rstrip():
+                    cell.source = source_cell.source
+        return super().preprocess_cell(cell, resources, cell_index)
