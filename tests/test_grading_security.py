@@ -148,6 +148,10 @@ SABOTAGE = {  # a correct answer, then code that tries to harm others (each guar
     "fork_bomb": ("import os, time\nfor _ in range(5000):\n    try:\n        if os.fork() == 0:\n"
                   "            time.sleep(30)\n            os._exit(0)\n    except OSError:\n        break\n"),
     "output_flood": "for _ in range(50_000):\n    print('x' * 200)\n",
+    "plant_symlinks": (
+        "import glob, os\nfor name in glob.glob('*.ipynb'):\n    os.remove(name)\n"
+        "    os.symlink('../../../gradebook.db', name)  # the grader writes the graded notebook here\n"
+        "os.symlink('../../../submitted', 'submitted')\n"),
     "kill_everything": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)\n",
     "ignore_sigint_and_spin": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
 }

@@ -190,7 +190,8 @@ class SandboxedExecute(Execute):
             km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
             km.connection_file = os.path.join(sockets, "kernel.json")
             km.wrap = lambda argv, workdir: self.sandbox().command(
-                argv, workdir=workdir, socket_dir=sockets, scratch_dir=scratch)
+                argv, workdir=workdir, socket_dir=sockets, scratch_dir=scratch,
+                work_copy=_working_copy(workdir, os.path.join(self._sandbox_dir, "work")))
         return km
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
@@ -218,6 +219,13 @@ class SandboxedExecute(Execute):
             outs.append(NotebookNode(output_type="stream", name="stdout",
                                      text=f"\n[output cut: more than {self.max_output_bytes} bytes]\n"))
         return None
+
+
+def _working_copy(workdir: str, copy: str) -> str:
+    """A throw-away copy of ``workdir`` for the kernel (links copied as links, never followed)."""
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(workdir, copy, symlinks=True)
+    return copy
 
 
 def _error_output(name: str, message: str) -> NotebookNode:

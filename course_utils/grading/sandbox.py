@@ -66,8 +66,14 @@ class Sandbox:
             return "prlimit (util-linux) is not installed"
         return None
 
-    def command(self, argv: list[str], *, workdir: str, socket_dir: str, scratch_dir: str) -> list[str]:
-        """``argv`` run in the sandbox, in ``workdir`` (writable), with ``socket_dir`` shared for the kernel's sockets."""
+    def command(self, argv: list[str], *, workdir: str, socket_dir: str, scratch_dir: str,
+                work_copy: str | None = None) -> list[str]:
+        """``argv`` run in the sandbox, in ``workdir`` (writable), with ``socket_dir`` shared for the kernel's sockets.
+
+        With ``work_copy``, that folder is what the kernel sees (and writes) at ``workdir``'s path:
+        the real ``workdir`` is then never touched, so nothing the kernel leaves there (a symbolic
+        link to the gradebook, say) can mislead the grading process that writes into it afterwards.
+        """
         args = [shutil.which(self.bwrap) or self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--clearenv"]
         for name, value in self.environment().items():
@@ -77,8 +83,7 @@ class Sandbox:
             if os.path.exists(path):
                 args += ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
-        for path in (socket_dir, workdir):
-            args += ["--bind", path, path]
+        args += ["--bind", socket_dir, socket_dir, "--bind", work_copy or workdir, workdir]
         args += ["--chdir", workdir, "--", shutil.which("prlimit") or "prlimit", *self.limits.prlimit_args(), "--"]
         return args + list(argv)
 
