@@ -17,17 +17,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course_utils import _checks, batching, losses
+from course_utils.models import Dense
 from course_utils.optimizers import SGD
 from course_utils.training import fit
 
 
-def _batch_sizes(batch_sizes, n_samples: int | None = None) -> list[int]:
-    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
-        raise TypeError(f"batch_sizes must be a non-empty list of whole numbers >= 1, got {batch_sizes!r}")
-    sizes = [_checks.positive_int("batch_sizes", b) for b in batch_sizes]
+def _batch_sizes(batch_sizes, n_samples: int | None = None, fn: str = "") -> list[int]:
+    name = f"{fn}: batch_sizes"
+    if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, (Sequence, np.ndarray)) or not len(batch_sizes):
+        raise TypeError(f"{name} must be a non-empty list of whole numbers >= 1, got {_checks._got(batch_sizes)}")
+    sizes = [_checks.positive_int(name, b) for b in batch_sizes]
     if n_samples is not None and max(sizes) > n_samples:
-        raise ValueError(f"batch_sizes must be <= n_samples={n_samples}, got {max(sizes)}")
+        raise ValueError(f"{name} must be <= n_samples={n_samples}, got {max(sizes)}")
     return sizes
+
+
+def _check_model(fn: str, model) -> None:
+    if not isinstance(model, Dense):
+        raise TypeError(f"{fn}: model must be a course_utils.models.Dense, got {_checks._got(model)}")
 
 
 def _flat_gradient(model, X, y, loss) -> np.ndarray:
@@ -44,10 +51,14 @@ def gradient_noise(model, X, y, *, loss, batch_sizes, n_batches: int = 200, rng=
     ``sqrt(mean ||g_b - g_full||^2)``, shape ``(len(batch_sizes),)``.
     X has shape ``(n_samples, n_inputs)``, y ``(n_samples,)``. The model is not changed.
     """
-    X, y = _checks.paired_arrays(X, y)
-    sizes = _batch_sizes(batch_sizes, len(X))
-    n_batches = _checks.positive_int("n_batches", n_batches)
-    loss, rng = losses.get(loss), _checks.rng_from(rng)
+    fn = "gradient_noise"
+    _check_model(fn, model)
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    sizes = _batch_sizes(batch_sizes, len(X), fn)
+    n_batches = _checks.positive_int(f"{fn}: n_batches", n_batches)
+    if n_batches * len(sizes) > 10**6:
+        raise ValueError(f"{fn}: n_batches * len(batch_sizes) must be at most 10**6 gradients, got {n_batches * len(sizes)}")
+    loss, rng = losses.get(loss, f"{fn}: loss"), _checks.rng_from(rng, f"{fn}: rng")
     full = _flat_gradient(model, X, y, loss)
     noise = []
     for batch_size in sizes:
@@ -63,9 +74,14 @@ def gradient_noise(model, X, y, *, loss, batch_sizes, n_batches: int = 200, rng=
 
 def linear_scaling(base_learning_rate: float, base_batch_size: int) -> Callable[[int], float]:
     """The linear scaling rule (Goyal et al. 2017): ``batch_size -> base_learning_rate * batch_size / base_batch_size``."""
-    base_learning_rate = _checks.positive_float("base_learning_rate", base_learning_rate)
-    base_batch_size = _checks.positive_int("base_batch_size", base_batch_size)
-    return lambda batch_size: base_learning_rate * batch_size / base_batch_size
+    base_learning_rate = _checks.positive_float("linear_scaling: base_learning_rate", base_learning_rate)
+    base_batch_size = _checks.positive_int("linear_scaling: base_batch_size", base_batch_size)
+
+    def learning_rate(batch_size: int) -> float:
+        batch_size = _checks.positive_int("linear_scaling(...): batch_size", batch_size)
+        return base_learning_rate * batch_size / base_batch_size
+
+    return learning_rate
 
 
 @dataclass
@@ -87,7 +103,7 @@ class Run:
 
     def epochs_to(self, target_loss: float) -> int | None:
         """The first epoch (1-based) after which the loss is <= ``target_loss``; None if never."""
-        target_loss = _checks.positive_float("target_loss", target_loss)
+        target_loss = _checks.positive_float("Run.epochs_to: target_loss", target_loss)
         reached = [epoch for epoch, value in enumerate(self.losses, 1) if value <= target_loss]
         return reached[0] if reached else None
 
@@ -120,14 +136,19 @@ def train(
     (when given), or when the loss turns NaN/inf: then ``Run.diverged`` holds
     the FloatingPointError message instead of raising. X ``(n_samples, n_inputs)``, y ``(n_samples,)``.
     """
+    fn = "train"
     if not callable(make_model):
-        raise TypeError(f"make_model must be a function with no arguments returning a Dense, got {make_model!r}")
-    X, y = _checks.paired_arrays(X, y)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    epochs = _checks.positive_int("epochs", epochs)
+        raise TypeError(f"{fn}: make_model must be a function with no arguments returning a Dense, got {make_model!r}")
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    loss = losses.get(loss, f"{fn}: loss")
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    _checks.updates_bound(fn, epochs * batching.steps_per_epoch(len(X), batch_size))
     if target_loss is not None:
-        target_loss = _checks.positive_float("target_loss", target_loss)
-    model, optimizer, rng = make_model(), SGD(learning_rate), _checks.rng_from(rng)
+        target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
+    optimizer = SGD(_checks.positive_float(f"{fn}: learning_rate", learning_rate))
+    model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
+    _check_model(f"{fn}: make_model()", model)
     run = Run(batch_size, optimizer.learning_rate, batching.steps_per_epoch(len(X), batch_size))
     for _ in range(epochs):
         start = time.perf_counter()
@@ -167,17 +188,21 @@ def sweep(
     of the batch size, such as ``linear_scaling(0.01, 32)``. Every run starts
     from the same weights and shuffles with ``numpy.random.default_rng(rng)``.
     """
-    sizes = _batch_sizes(batch_sizes, len(np.asarray(X)))
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
-        raise TypeError(f"rng must be an int seed (each run restarts from it), got {rng!r}")
+    fn = "sweep"
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    sizes = _batch_sizes(batch_sizes, len(X), fn)
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral) or rng < 0:
+        raise TypeError(f"{fn}: rng must be an int seed >= 0 (each run restarts from it), got {_checks._got(rng)}")
     if callable(learning_rate):
         rate_of = learning_rate
-    elif isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):
+    elif _checks.is_number(learning_rate):
+        _checks.positive_float(f"{fn}: learning_rate", learning_rate)
         rate_of = lambda batch_size: learning_rate  # noqa: E731
     else:
-        raise TypeError(f"learning_rate must be a number or a function of the batch size, got {learning_rate!r}")
+        raise TypeError(f"{fn}: learning_rate must be a number or a function of the batch size, got {learning_rate!r}")
+    rates = [_checks.positive_float(f"{fn}: learning_rate({b})", rate_of(b)) for b in sizes]
     return [
-        train(make_model, X, y, loss=loss, batch_size=b, learning_rate=rate_of(b), epochs=epochs,
+        train(make_model, X, y, loss=loss, batch_size=b, learning_rate=rate, epochs=epochs,
               target_loss=target_loss, rng=rng)
-        for b in sizes
+        for b, rate in zip(sizes, rates)
     ]

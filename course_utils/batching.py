@@ -25,9 +25,13 @@ def steps_per_epoch(n_samples: int, batch_size: int | None = None, *, drop_remai
     ``batch_size=None`` means Keras' default of 32. With ``drop_remainder=True``
     the last partial batch is skipped: ``floor(n_samples / batch_size)``.
     """
-    n_samples = _checks.positive_int("n_samples", n_samples)
-    batch_size = DEFAULT_BATCH_SIZE if batch_size is None else _checks.positive_int("batch_size", batch_size)
-    if drop_remainder:
+    return _steps(n_samples, batch_size, drop_remainder, "steps_per_epoch")
+
+
+def _steps(n_samples, batch_size, drop_remainder, fn: str) -> int:
+    n_samples = _checks.positive_int(f"{fn}: n_samples", n_samples)
+    batch_size = _checks.optional_int(f"{fn}: batch_size", batch_size) or DEFAULT_BATCH_SIZE
+    if _checks.flag(f"{fn}: drop_remainder", drop_remainder):
         return n_samples // batch_size
     return -(-n_samples // batch_size)
 
@@ -36,8 +40,19 @@ def total_steps(
     n_samples: int, batch_size: int | None = None, epochs: int = 1, *, drop_remainder: bool = False
 ) -> int:
     """Number of updates in ``epochs`` epochs: ``epochs * steps_per_epoch(...)``."""
-    epochs = _checks.positive_int("epochs", epochs)
-    return epochs * steps_per_epoch(n_samples, batch_size, drop_remainder=drop_remainder)
+    epochs = _checks.positive_int("total_steps: epochs", epochs)
+    return epochs * _steps(n_samples, batch_size, drop_remainder, "total_steps")
+
+
+def shuffle_mode(name: str, shuffle) -> bool | str:
+    """``shuffle`` as True, False or ``"batch"``; NumPy bools accepted, 0/1 and other strings refused."""
+    if isinstance(shuffle, (bool, np.bool_)):
+        return bool(shuffle)
+    if isinstance(shuffle, str):
+        if shuffle == "batch":
+            return shuffle
+        raise ValueError(f"{name} must be True, False or 'batch', got {shuffle!r}")
+    raise TypeError(f"{name} must be True, False or 'batch', got {_checks._got(shuffle)}")
 
 
 def batch_indices(
@@ -54,11 +69,14 @@ def batch_indices(
     order and shuffles only inside each batch (Keras' ``shuffle="batch"``);
     ``False`` keeps the data order.
     """
-    n_steps = steps_per_epoch(n_samples, batch_size, drop_remainder=drop_remainder)
-    batch_size = DEFAULT_BATCH_SIZE if batch_size is None else batch_size
-    if shuffle not in SHUFFLE_MODES:
-        raise ValueError(f"shuffle must be True, False or 'batch', got {shuffle!r}")
-    rng = _checks.rng_from(rng)
+    n_steps = _steps(n_samples, batch_size, drop_remainder, "batch_indices")
+    shuffle = shuffle_mode("batch_indices: shuffle", shuffle)
+    rng = _checks.rng_from(rng, "batch_indices: rng")
+    return _batch_indices(int(n_samples), batch_size or DEFAULT_BATCH_SIZE, n_steps, shuffle, rng)
+
+
+def _batch_indices(n_samples: int, batch_size: int, n_steps: int, shuffle, rng) -> list[np.ndarray]:
+    """``batch_indices`` for checked arguments (``fit`` calls it once per epoch)."""
     order = rng.permutation(n_samples) if shuffle is True else np.arange(n_samples)
     batches = [order[i * batch_size : (i + 1) * batch_size] for i in range(n_steps)]
     if shuffle == "batch":
@@ -82,8 +100,11 @@ def minibatches(
     Pass the same ``rng`` (a ``numpy.random.Generator``) to successive epochs
     to get a new order each epoch that is reproducible from its seed.
     """
-    X, y = _checks.paired_arrays(X, y)
-    indices = batch_indices(len(X), batch_size, shuffle=shuffle, rng=rng, drop_remainder=drop_remainder)
+    X, y = _checks.paired_arrays(X, y, "minibatches", numeric=False)
+    n_steps = _steps(len(X), batch_size, drop_remainder, "minibatches")
+    shuffle = shuffle_mode("minibatches: shuffle", shuffle)
+    rng = _checks.rng_from(rng, "minibatches: rng")
+    indices = _batch_indices(len(X), batch_size or DEFAULT_BATCH_SIZE, n_steps, shuffle, rng)
     if shuffle is False:  # consecutive slices: views, no copies
         return ((X[batch[0] : batch[-1] + 1], y[batch[0] : batch[-1] + 1]) for batch in indices)
-    return ((X[batch], y[batch]) for batch in indices)
+    return ((X[batch], y[batch]) for batch in indices)  # an empty epoch (drop_remainder, n < batch_size) yields nothing

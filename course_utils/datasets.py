@@ -29,12 +29,15 @@ def tabular_binary(n_train: int = 8000, n_test: int = 2000, n_features: int = 10
     non-linear rule, so a small network beats a linear one. Returns
     ``(X_train, y_train), (X_test, y_test)`` with shapes ``(n, n_features)``, ``(n,)``.
     """
-    n_train = _checks.positive_int("n_train", n_train)
-    n_test = _checks.positive_int("n_test", n_test)
-    n_features = _checks.positive_int("n_features", n_features)
-    if n_features < 3:
-        raise ValueError(f"n_features must be >= 3, got {n_features}")
-    rng = _checks.rng_from(rng)
+    n_train = _checks.positive_int("tabular_binary: n_train", n_train)
+    n_test = _checks.positive_int("tabular_binary: n_test", n_test)
+    n_features = _checks.positive_int("tabular_binary: n_features", n_features, minimum=3)
+    if (n_train + n_test) * n_features > 10**8:
+        raise ValueError(
+            f"tabular_binary: (n_train + n_test) * n_features must be at most 10**8 numbers (800 MB), "
+            f"got {(n_train + n_test) * n_features}"
+        )
+    rng = _checks.rng_from(rng, "tabular_binary: rng")
     X = rng.standard_normal((n_train + n_test, n_features))
     weights = rng.normal(0, 1, n_features)
     score = X @ weights / np.sqrt(n_features) + 1.5 * X[:, 0] * X[:, 1] - X[:, 2] ** 2 + 0.8
@@ -47,14 +50,20 @@ def digits(*, test_fraction: float = 0.2, rng=0):
 
     Returns ``(X_train, y_train), (X_test, y_test)``: images of shape
     ``(n, 8, 8)`` and integer labels ``(n,)``; 1797 images split at random
-    with ``test_fraction`` held out.
+    with ``test_fraction`` held out (the training set keeps at least one image).
     """
-    test_fraction = _checks.fraction("test_fraction", test_fraction)
+    test_fraction = _checks.fraction("digits: test_fraction", test_fraction)
+    rng = _checks.rng_from(rng, "digits: rng")
     with resources.files("course_utils").joinpath("data/digits.npz").open("rb") as f:
         data = np.load(f)
         images, labels = data["images"] / 16.0, data["labels"].astype(np.int64)
-    order = _checks.rng_from(rng).permutation(len(images))
+    order = rng.permutation(len(images))
     n_test = int(round(len(images) * test_fraction))
+    if n_test >= len(images):
+        raise ValueError(
+            f"digits: test_fraction={test_fraction} leaves no training images of {len(images)}; "
+            f"use a test_fraction below {(len(images) - 0.5) / len(images):.5f}"
+        )
     test, train = order[:n_test], order[n_test:]
     return (images[train], labels[train]), (images[test], labels[test])
 
@@ -62,10 +71,14 @@ def digits(*, test_fraction: float = 0.2, rng=0):
 def linear_regression(n_samples: int = 100, *, noise: float = 1.0, rng=0):
     """``y = 4 + 3x + noise`` with x uniform in [0, 2]: the two-parameter problem of lesson 3.
 
-    Returns X of shape ``(n_samples, 1)`` and y ``(n_samples,)``.
+    Returns X of shape ``(n_samples, 1)`` and y ``(n_samples,)``; ``noise`` is
+    the standard deviation, a finite number >= 0.
     """
-    n_samples = _checks.positive_int("n_samples", n_samples)
-    rng = _checks.rng_from(rng)
+    n_samples = _checks.positive_int("linear_regression: n_samples", n_samples)
+    if n_samples > 10**8:
+        raise ValueError(f"linear_regression: n_samples must be at most 10**8, got {n_samples}")
+    noise = _checks.finite_float("linear_regression: noise", noise, minimum=0)
+    rng = _checks.rng_from(rng, "linear_regression: rng")
     X = rng.uniform(0, 2, size=(n_samples, 1))
     y = 4 + 3 * X[:, 0] + noise * rng.standard_normal(n_samples)
     return X, y

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from course_utils import _checks, batching, datasets, losses
-from course_utils.models import ACTIVATIONS, Dense
+from course_utils.models import Dense, check_activation
 from course_utils.optimizers import SGD
 from course_utils.training import History, fit
 
@@ -43,8 +43,11 @@ START = {"batch_size": batching.DEFAULT_BATCH_SIZE, "learning_rate": 0.01, "epoc
 
 def _options(name: str, values, check) -> tuple:
     """The slider's options: a non-empty sequence of distinct values, each passed through ``check``, sorted."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}")
+    name = f"explore_batch_size: {name}"
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__") or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a sequence of numbers, got {_checks._got(values)}")
+    if len(values) > 1000:
+        raise ValueError(f"{name} must hold at most 1000 values (one slider position each), got {len(values)}")
     checked = sorted({check(name, value) for value in values})
     if not checked:
         raise ValueError(f"{name} must hold at least one value, got {values!r}")
@@ -64,16 +67,17 @@ def _default_batch_sizes(n_samples: int) -> tuple[int, ...]:
 def _units(loss: losses.Loss, y: np.ndarray) -> int:
     """Outputs the layer needs: one per class for sparse categorical cross-entropy, else y's columns."""
     if loss is losses.SPARSE_CATEGORICAL_CROSSENTROPY:
-        return int(np.max(y)) + 1
+        return max(int(np.max(y)) + 1, 1)
     return 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
 
 
 def train(X, y, *, loss, activation, batch_size: int, learning_rate: float, epochs: int, seed: int) -> History:
     """Fit a fresh Dense (weights from ``seed``) with SGD; shuffling is seeded too. Raises FloatingPointError on divergence."""
-    X = np.asarray(X, dtype=float)
+    X, y = _checks.paired_arrays(X, y, "train", check_finite=True)
+    rng = _checks.rng_from(seed, "train: seed")  # an int seed >= 0 or a Generator
     n_inputs = 1 if X.ndim == 1 else X.shape[1]
-    model = Dense(n_inputs, _units(losses.get(loss), np.asarray(y)), activation, rng=seed)
-    rng = np.random.default_rng(seed)
+    model = Dense(n_inputs, _units(losses.get(loss, "train: loss"), y), activation, rng=seed)
+    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else rng
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
         return fit(model, X, y, loss=loss, optimizer=SGD(learning_rate), batch_size=batch_size,
                    epochs=epochs, rng=rng, verbose=0)
@@ -225,20 +229,28 @@ def explore_batch_size(
     ``rng`` (an int seed or a Generator) fixes the initial weights and the
     shuffling, the same for every run.
     """
+    fn = "explore_batch_size"
     if (X is None) != (y is None):
-        raise ValueError("X and y must be given together, or both left as None for datasets.linear_regression()")
+        raise ValueError(f"{fn}: X and y must be given together, or both left as None for datasets.linear_regression()")
     if X is None:
         X, y = datasets.linear_regression()
-    X, y = _checks.paired_arrays(X, y)
-    loss = losses.get(loss)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    loss = losses.get(loss, f"{fn}: loss")
+    check_activation(f"{fn}: activation", activation)
+    if X.ndim not in (1, 2):
+        raise ValueError(f"{fn}: X must have shape (n_samples,) or (n_samples, n_inputs), got {X.shape}")
+    if len(X) > 100_000:
+        raise ValueError(f"{fn}: X must hold at most 100000 samples (every slider move retrains), got {len(X)}")
+    # the layer that every slider move trains: checked once here, so that a move cannot fail on bad data
+    n_inputs = 1 if X.ndim == 1 else X.shape[1]
+    Dense(n_inputs, _units(loss, y), activation, rng=0)._targets(loss, y, len(X), fn)
     if batch_sizes is None:
         batch_sizes = _default_batch_sizes(len(X))
     batch_sizes = _options("batch_sizes", batch_sizes, _checks.positive_int)
     learning_rates = _options("learning_rates", learning_rates, _checks.positive_float)
     epochs = _options("epochs", epochs, _checks.positive_int)
-    generator = _checks.rng_from(rng)  # checks rng's type
+    _checks.updates_bound(fn, max(epochs) * batching.steps_per_epoch(len(X), min(batch_sizes)))
+    generator = _checks.rng_from(rng, f"{fn}: rng")  # checks rng's type
     seed = int(rng) if isinstance(rng, numbers.Integral) else int(generator.integers(2**31))
     return BatchSizeExplorer(X, y, loss=loss, activation=activation, epochs=epochs, batch_sizes=batch_sizes,
                              learning_rates=learning_rates, seed=seed)

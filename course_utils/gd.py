@@ -15,40 +15,48 @@ import numpy as np
 from course_utils import _checks, batching
 
 
-def _inputs(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """x as shape ``(m,)`` from X of shape ``(m,)`` or ``(m, 1)``; y as ``(m,)``."""
-    X, y = _checks.paired_arrays(X, y)
+MAX_UPDATES = 1_000_000
+"""The most updates ``gradient_descent`` makes in one call (its path holds one row per update)."""
+
+
+def _inputs(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
+    """x as shape ``(m,)`` from X of shape ``(m,)`` or ``(m, 1)``; y as ``(m,)``; finite numbers."""
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
     if X.ndim == 2 and X.shape[1] == 1:
         X = X[:, 0]
     if X.ndim != 1 or y.ndim != 1:
-        raise ValueError(f"X must have shape (m,) or (m, 1) and y shape (m,), got X {X.shape} and y {y.shape}")
+        raise ValueError(f"{fn}: X must have shape (m,) or (m, 1) and y shape (m,), got X {X.shape} and y {y.shape}")
     return X.astype(float), y.astype(float)
 
 
-def _theta(theta) -> np.ndarray:
-    theta = np.array(theta, dtype=float)
+def _theta(theta, fn: str) -> np.ndarray:
+    theta = _checks.finite(f"{fn}: theta", _checks.numeric_array(f"{fn}: theta", theta, dtype=float)).copy()
     if theta.shape != (2,):
-        raise ValueError(f"theta must be [theta0, theta1] (shape (2,)), got shape {theta.shape}")
+        raise ValueError(f"{fn}: theta must be [theta0, theta1] (shape (2,)), got shape {theta.shape}")
     return theta
 
 
 def cost(theta, X, y) -> float:
     """Seed 004's ``J(theta) = 1/(2m) * sum((theta0 + theta1*x - y)**2)``; X ``(m,)`` or ``(m, 1)``, y ``(m,)``."""
-    theta, (x, y) = _theta(theta), _inputs(X, y)
+    theta, (x, y) = _theta(theta, "cost"), _inputs(X, y, "cost")
     error = theta[0] + theta[1] * x - y
     return float(error @ error) / (2 * len(x))
 
 
 def gradient(theta, X, y) -> np.ndarray:
     """``[dJ/dtheta0, dJ/dtheta1] = [mean(error), mean(error * x)]``, shape ``(2,)``; divides by ``len(y)``."""
-    theta, (x, y) = _theta(theta), _inputs(X, y)
+    theta, (x, y) = _theta(theta, "gradient"), _inputs(X, y, "gradient")
+    return _gradient(theta, x, y)
+
+
+def _gradient(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     error = theta[0] + theta[1] * x - y
     return np.array([error.mean(), (error * x).mean()])
 
 
 def least_squares(X, y) -> np.ndarray:
     """The exact minimiser of ``cost``: ``[theta0, theta1]``, shape ``(2,)``."""
-    x, y = _inputs(X, y)
+    x, y = _inputs(X, y, "least_squares")
     A = np.column_stack([np.ones_like(x), x])
     return np.linalg.lstsq(A, y, rcond=None)[0]
 
@@ -81,13 +89,19 @@ def gradient_descent(
     ``batch_size`` samples drawn at random, repeats allowed. Each update is
     ``theta -= learning_rate * gradient(theta, X_batch, y_batch)``.
     """
-    x, y = _inputs(X, y)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    epochs = _checks.positive_int("epochs", epochs)
-    learning_rate = _checks.positive_float("learning_rate", learning_rate)
-    if not isinstance(replacement, (bool, np.bool_)):
-        raise TypeError(f"replacement must be True or False, got {replacement!r}")
-    theta, rng = _theta(theta), _checks.rng_from(rng)
+    fn = "gradient_descent"
+    x, y = _inputs(X, y, fn)
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
+    replacement = _checks.flag(f"{fn}: replacement", replacement)
+    theta, rng = _theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
+    updates = epochs * batching.steps_per_epoch(len(x), batch_size)
+    if updates > MAX_UPDATES:
+        raise ValueError(
+            f"{fn}: epochs={epochs} with {len(x)} samples and batch_size={batch_size} makes {updates} updates; "
+            f"at most {MAX_UPDATES} are allowed (the path keeps one row per update)"
+        )
     path = [theta.copy()]
     for _ in range(epochs):
         for batch in _batches(len(x), batch_size, bool(replacement), rng):
@@ -97,7 +111,7 @@ def gradient_descent(
                 theta = theta - learning_rate * grad  # update
             if not np.all(np.isfinite(theta)):
                 raise FloatingPointError(
-                    f"theta became {theta} at update {len(path)}: try a smaller learning_rate than {learning_rate}"
+                    f"{fn}: theta became {theta} at update {len(path)}: try a smaller learning_rate than {learning_rate}"
                 )
             path.append(theta)
     return np.array(path)
@@ -110,15 +124,18 @@ def gradient_noise(theta, X, y, batch_size: int, *, n_draws: int = 200, rng=None
     root-mean-square of ``|gradient(batch) - gradient(all)|`` (a float); it
     shrinks roughly as ``1/sqrt(batch_size)``.
     """
-    theta, (x, y) = _theta(theta), _inputs(X, y)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    n_draws = _checks.positive_int("n_draws", n_draws)
+    fn = "gradient_noise"
+    theta, (x, y) = _theta(theta, fn), _inputs(X, y, fn)
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    n_draws = _checks.positive_int(f"{fn}: n_draws", n_draws)
+    if n_draws > 10**6:
+        raise ValueError(f"{fn}: n_draws must be at most 10**6, got {n_draws}")
     if batch_size > len(x):
-        raise ValueError(f"batch_size must be at most n_samples={len(x)}, got {batch_size}")
-    rng = _checks.rng_from(rng)
-    full = gradient(theta, x, y)
+        raise ValueError(f"{fn}: batch_size must be at most n_samples={len(x)}, got {batch_size}")
+    rng = _checks.rng_from(rng, f"{fn}: rng")
+    full = _gradient(theta, x, y)
     squares = []
     for _ in range(n_draws):
         batch = rng.choice(len(x), size=batch_size, replace=False)
-        squares.append(np.sum((gradient(theta, x[batch], y[batch]) - full) ** 2))
+        squares.append(np.sum((_gradient(theta, x[batch], y[batch]) - full) ** 2))
     return float(np.sqrt(np.mean(squares)))

@@ -14,6 +14,8 @@ import sys
 
 import numpy as np
 
+from course_utils import _checks
+
 
 @contextlib.contextmanager
 def _stderr_silenced():
@@ -71,12 +73,28 @@ class BatchLossRecorder(keras.callbacks.Callback):
 
 def dense_model(n_inputs: int, units: int = 1, activation: str = "linear", *, seed: int = 0) -> keras.Sequential:
     """``Sequential([Input((n_inputs,)), Dense(units, activation)])`` with seeded Glorot weights."""
+    n_inputs = _checks.positive_int("dense_model: n_inputs", n_inputs)
+    units = _checks.positive_int("dense_model: units", units)
+    if not isinstance(activation, str):
+        raise TypeError(f"dense_model: activation must be a Keras activation name such as 'sigmoid', got {_checks._got(activation)}")
+    seed = _checks.positive_int("dense_model: seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     return keras.Sequential([keras.Input((n_inputs,)), keras.layers.Dense(units, activation=activation)])
 
 
 def count_steps(n_samples: int, batch_size: int | None, epochs: int, **fit_kwargs) -> StepCounter:
-    """Fit a one-weight model on ``n_samples`` zeros and return what the StepCounter saw."""
+    """Fit a one-weight model on ``n_samples`` zeros and return what the StepCounter saw.
+
+    ``n_samples`` is at most 10**6 and ``epochs * ceil(n_samples / batch_size)`` at most 10**5 (Keras is slow per step).
+    """
+    n_samples = _checks.positive_int("count_steps: n_samples", n_samples)
+    if n_samples > 10**6:
+        raise ValueError(f"count_steps: n_samples must be at most 10**6, got {n_samples}")
+    batch_size = _checks.optional_int("count_steps: batch_size", batch_size)
+    epochs = _checks.positive_int("count_steps: epochs", epochs)
+    steps = epochs * -(-n_samples // (batch_size or 32))
+    if steps > 10**5:
+        raise ValueError(f"count_steps: epochs * steps_per_epoch must be at most 10**5, got {steps}")
     model = dense_model(1)
     model.compile(optimizer="sgd", loss="mse")
     counter = StepCounter()

@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from course_utils import _checks
+
 EPSILON = 1e-7
 """``keras.backend.epsilon()``: how far from 0 and 1 probabilities are clipped."""
 
@@ -52,19 +54,26 @@ def _bce_logits(y_true, z):
     return value, (np.exp(z - softplus) - t) * (1.0 / z.size)  # d/dz = (sigmoid(z) - t) / size
 
 
-def _labels(y_true, y_pred):
-    labels = np.asarray(y_true).reshape(len(y_pred))
+def _labels(y_true, y_pred, name: str = "sparse_categorical_crossentropy: y_true"):
+    labels = np.asarray(y_true)
+    if labels.size != len(y_pred):
+        raise ValueError(f"{name} must hold one integer class label per sample ({len(y_pred)}), got shape {labels.shape}")
+    labels = labels.reshape(len(y_pred))
     if not np.issubdtype(labels.dtype, np.integer):
-        if not np.all(labels == np.round(labels)):
-            raise ValueError("y_true for sparse_categorical_crossentropy must be integer class labels")
+        if labels.dtype.kind not in "bf" or not np.all(labels == np.round(labels)):
+            raise ValueError(f"{name} must be integer class labels for sparse_categorical_crossentropy, got {labels.dtype}")
         labels = labels.astype(np.int64)
     if labels.min() < 0 or labels.max() >= y_pred.shape[1]:
-        raise ValueError(f"y_true labels must be in [0, {y_pred.shape[1] - 1}], got {labels.min()}..{labels.max()}")
-    return labels
+        raise ValueError(f"{name} must be class labels in [0, {y_pred.shape[1] - 1}], got {labels.min()}..{labels.max()}")
+    return labels.astype(np.int64, copy=False)
 
 
 def _scce_logits(y_true, z):
-    labels, rows = _labels(y_true, z), np.arange(len(z))
+    if type(y_true) is np.ndarray and y_true.dtype == np.int64 and y_true.shape == (len(z),):
+        labels = y_true  # fit's and Loss.checked's path: labels checked once, at the boundary
+    else:
+        labels = _labels(y_true, z)
+    rows = np.arange(len(z))
     shifted = z - z.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     grad = np.exp(log_p)
@@ -85,7 +94,12 @@ Fn = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss on probabilities and, where Keras uses one, its form on the logits behind ``logits_of``."""
+    """A loss on probabilities and, where Keras uses one, its form on the logits behind ``logits_of``.
+
+    Call it, or its ``gradient``, for checked arguments; ``value_and_gradient``
+    and ``logits_value_and_gradient`` are the unchecked kernels ``fit`` runs
+    after checking its data once.
+    """
 
     name: str
     value_and_gradient: Fn
@@ -93,10 +107,36 @@ class Loss:
     logits_value_and_gradient: Fn | None = None
 
     def __call__(self, y_true, y_pred) -> float:
-        return self.value_and_gradient(y_true, np.asarray(y_pred, dtype=float))[0]
+        """The batch mean of the loss (a float)."""
+        y_true, y_pred = self.checked(y_true, y_pred)
+        return self.value_and_gradient(y_true, y_pred)[0]
 
     def gradient(self, y_true, y_pred) -> np.ndarray:
-        return self.value_and_gradient(y_true, np.asarray(y_pred, dtype=float))[1]
+        """d loss / d y_pred, the shape of y_pred."""
+        y_true, y_pred = self.checked(y_true, y_pred)
+        return self.value_and_gradient(y_true, y_pred)[1]
+
+    @property
+    def takes_probabilities(self) -> bool:
+        """True for the cross-entropies: y_pred must lie in [0, 1]."""
+        return self.logits_of is not None
+
+    def checked(self, y_true, y_pred, fn: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """y_true shaped for ``value_and_gradient`` and y_pred as floats, or a named error."""
+        fn = fn or self.name
+        y_pred = _checks.finite(f"{fn}: y_pred", _checks.numeric_array(f"{fn}: y_pred", y_pred, dtype=float))
+        accepted = "(batch, units)" if self is SPARSE_CATEGORICAL_CROSSENTROPY else "(batch,) or (batch, units)"
+        if y_pred.ndim not in (1, 2) or y_pred.size == 0 or (y_pred.ndim == 1 and accepted == "(batch, units)"):
+            raise ValueError(f"{fn}: y_pred must be a non-empty array of shape {accepted}, got shape {y_pred.shape}")
+        if self.takes_probabilities and (y_pred.min() < 0 or y_pred.max() > 1):
+            raise ValueError(
+                f"{fn}: y_pred must be probabilities in [0, 1] for {self.name}, got values from "
+                f"{y_pred.min():g} to {y_pred.max():g} (a linear output needs activation='sigmoid' or 'softmax')"
+            )
+        units = y_pred.shape[1] if y_pred.ndim == 2 else 1
+        return targets(self, y_true, units, fn=fn, n_samples=len(y_pred), arg="y_true").reshape(
+            (len(y_pred),) if self is SPARSE_CATEGORICAL_CROSSENTROPY else y_pred.shape
+        ), y_pred
 
 
 MSE = Loss("mean_squared_error", _mse)
@@ -114,20 +154,40 @@ _BY_NAME = {
 }
 
 
-def get(loss: str | Loss) -> Loss:
+def get(loss: str | Loss, name: str = "get: loss") -> Loss:
     """Return the Loss for a Keras loss name (``"mse"``, ``"mae"``, ...) or a Loss."""
     if isinstance(loss, Loss):
         return loss
     if isinstance(loss, str) and loss in _BY_NAME:
         return _BY_NAME[loss]
-    raise ValueError(f"loss must be one of {sorted(_BY_NAME)} or a Loss, got {loss!r}")
+    if isinstance(loss, str):
+        raise ValueError(f"{name} must be one of {sorted(_BY_NAME)} or a course_utils.losses.Loss, got {loss!r}")
+    raise TypeError(
+        f"{name} must be one of {sorted(_BY_NAME)} or a course_utils.losses.Loss, got {_checks._got(loss)}"
+        + (" (a Keras loss object: pass its name as a string instead)" if "keras" in type(loss).__module__ else "")
+    )
 
 
-def targets(loss: Loss, y, units: int) -> np.ndarray:
-    """y as ``loss`` wants it for a layer of ``units`` outputs: labels ``(n,)`` or floats ``(n, units)``."""
-    y = np.asarray(y)
+def targets(
+    loss: Loss, y, units: int, *, fn: str = "targets", n_samples: int | None = None, arg: str = "y"
+) -> np.ndarray:
+    """y as ``loss`` wants it for a layer of ``units`` outputs: labels ``(n,)`` or floats ``(n, units)``.
+
+    Raises a ValueError naming ``fn`` for NaN or infinity, labels outside the
+    loss's range (0/1 probabilities for binary cross-entropy, ``0..units-1``
+    for the sparse loss) and a shape that does not fit.
+    """
+    loss = get(loss, f"{fn}: loss")
+    units = _checks.positive_int(f"{fn}: units", units)
+    name = f"{fn}: {arg}"
+    y = _checks.finite(name, _checks.numeric_array(name, y))
+    n = len(y) if y.ndim else 1
+    if n_samples is not None and (y.ndim == 0 or n != n_samples):
+        raise ValueError(f"{name} must hold {n_samples} samples (one per row of y_pred), got shape {y.shape}")
     if loss is SPARSE_CATEGORICAL_CROSSENTROPY:
-        return _labels(y, np.empty((len(y), units)))
-    if y.size != len(y) * units:
-        raise ValueError(f"y must have shape (n_samples,) or (n_samples, {units}) for {loss.name}, got {y.shape}")
-    return y.astype(float).reshape(len(y), units)
+        return _labels(y, np.empty((n, units)), name)
+    if y.ndim == 0 or y.size != n * units:
+        raise ValueError(f"{name} must have shape (n_samples,) or (n_samples, {units}) for {loss.name}, got {y.shape}")
+    if loss is BINARY_CROSSENTROPY and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"{name} must be labels in [0, 1] for {loss.name}, got values from {y.min():g} to {y.max():g}")
+    return y.astype(float).reshape(n, units)

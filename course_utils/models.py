@@ -37,18 +37,29 @@ ACTIVATIONS = {
 }
 
 
+def check_activation(name: str, activation) -> str:
+    """Return ``activation`` if it is one of ACTIVATIONS' names, or raise naming ``name``."""
+    if not isinstance(activation, str):
+        raise TypeError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {_checks._got(activation)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    return activation
+
+
 class Dense:
     """One dense layer: ``activation(X @ W + b)``, Glorot-uniform W and zero b as Keras initialises them."""
 
     def __init__(self, n_inputs: int, units: int = 1, activation: str = "linear", *, rng=None):
-        n_inputs = _checks.positive_int("n_inputs", n_inputs)
-        units = _checks.positive_int("units", units)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        n_inputs = _checks.positive_int("Dense: n_inputs", n_inputs)
+        units = _checks.positive_int("Dense: units", units)
+        if n_inputs * units > 10**8:
+            raise ValueError(f"Dense: n_inputs * units must be at most 10**8 weights (800 MB), got {n_inputs * units}")
+        check_activation("Dense: activation", activation)
+        rng = _checks.rng_from(rng, "Dense: rng")
         limit = np.sqrt(6.0 / (n_inputs + units))
         # W and b are stacked in one array, Wb = [W; b], so that one update moves both.
         self.Wb = np.zeros((n_inputs + 1, units))
-        self.Wb[:-1] = _checks.rng_from(rng).uniform(-limit, limit, size=(n_inputs, units))
+        self.Wb[:-1] = rng.uniform(-limit, limit, size=(n_inputs, units))
         self.activation = activation
 
     @property
@@ -58,7 +69,7 @@ class Dense:
 
     @W.setter
     def W(self, value) -> None:
-        self.Wb[:-1] = value  # so that `model.W -= learning_rate * dW` updates Wb too
+        self.Wb[:-1] = self._weight("W", value, self.Wb[:-1].shape)  # so that `model.W -= learning_rate * dW` updates Wb too
 
     @property
     def b(self) -> np.ndarray:
@@ -67,7 +78,14 @@ class Dense:
 
     @b.setter
     def b(self, value) -> None:
-        self.Wb[-1] = value
+        self.Wb[-1] = self._weight("b", value, self.Wb[-1].shape)
+
+    @staticmethod
+    def _weight(name: str, value, shape) -> np.ndarray:
+        value = _checks.finite(f"Dense.{name}", _checks.numeric_array(f"Dense.{name}", value, dtype=float))
+        if value.shape != shape and value.shape != ():
+            raise ValueError(f"Dense.{name} must have shape {shape}, got {value.shape}")
+        return value
 
     def get_weights(self) -> list[np.ndarray]:
         """``[W, b]`` as copies, in Keras' order."""
@@ -75,9 +93,14 @@ class Dense:
 
     def set_weights(self, weights) -> None:
         """Set ``[W, b]`` (for example from ``keras_model.get_weights()``)."""
-        W, b = (np.array(w, dtype=float) for w in weights)
+        if isinstance(weights, (str, bytes, dict, np.ndarray)) or not hasattr(weights, "__len__") or len(weights) != 2:
+            raise TypeError(f"Dense.set_weights: weights must be a list [W, b], got {_checks._got(weights)}")
+        W, b = (
+            _checks.finite(f"Dense.set_weights: {n}", _checks.numeric_array(f"Dense.set_weights: {n}", w, dtype=float))
+            for n, w in zip("Wb", weights)
+        )
         if W.shape != self.W.shape or b.shape != self.b.shape:
-            raise ValueError(f"weights must have shapes {self.W.shape} and {self.b.shape}, got {W.shape} and {b.shape}")
+            raise ValueError(f"Dense.set_weights: weights must have shapes {self.W.shape} and {self.b.shape}, got {W.shape} and {b.shape}")
         self.Wb[:-1], self.Wb[-1] = W, b
 
     @property
@@ -87,21 +110,35 @@ class Dense:
 
     def logits(self, X) -> np.ndarray:
         """``X @ W + b``, shape ``(batch, units)``."""
-        return self._inputs(X) @ self.W + self.b
+        return self._inputs(X, "Dense.logits") @ self.W + self.b
 
     def predict(self, X) -> np.ndarray:
         """The layer's output, shape ``(batch, units)``."""
-        return ACTIVATIONS[self.activation][0](self.logits(X))
+        return ACTIVATIONS[self.activation][0](self._inputs(X, "Dense.predict") @ self.W + self.b)
 
     def loss(self, X, y, loss) -> float:
         """The mean loss on ``(X, y)``, computed as Keras' ``evaluate`` does."""
-        return self.loss_and_gradients(X, y, loss)[0]
+        return self.loss_and_gradients(X, y, loss, fn="Dense.loss")[0]
 
-    def loss_and_gradients(self, X, y, loss) -> tuple[float, list[np.ndarray]]:
-        """The batch loss and its gradients ``[dW, db]``, computed as Keras' ``fit`` does."""
-        X, loss = self._inputs(X), _losses.get(loss)
+    def loss_and_gradients(self, X, y, loss, *, fn: str = "Dense.loss_and_gradients") -> tuple[float, list[np.ndarray]]:
+        """The batch loss and its gradients ``[dW, db]``, computed as Keras' ``fit`` does.
+
+        X has shape ``(batch, n_inputs)``, y ``(batch,)`` or ``(batch, units)``
+        (integer labels ``(batch,)`` for the sparse loss); both are checked.
+        """
+        X, loss = self._inputs(X, fn), _losses.get(loss, f"{fn}: loss")
+        y = self._targets(loss, y, len(X), fn)
         value, grad = self._loss_and_gradient(np.hstack([X, np.ones((len(X), 1))]), y, loss)
         return value, [grad[:-1], grad[-1]]
+
+    def _targets(self, loss, y, n_samples: int, fn: str) -> np.ndarray:
+        """y checked and shaped for ``loss``; refuses a cross-entropy on a linear output (it would be clipped)."""
+        if loss.takes_probabilities and self.activation == "linear" and loss.logits_of is not None:
+            raise ValueError(
+                f"{fn}: loss {loss.name} takes probabilities, but this Dense has activation='linear', whose outputs "
+                f"leave [0, 1] (they would be clipped, with no gradient); use activation={loss.logits_of!r}"
+            )
+        return _losses.targets(loss, y, self.Wb.shape[1], fn=fn, n_samples=n_samples)
 
     def _loss_and_gradient(self, X1, y, loss):
         """Loss and gradient for the stacked ``[W; b]``, X1 being X with a column of ones."""
@@ -115,10 +152,34 @@ class Dense:
             grad_z = backward(out, grad_out)
         return value, X1.T @ grad_z  # backward: [X.T @ grad_z; sum of grad_z]
 
-    def _inputs(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=float)
+    def _step_function(self, loss):
+        """``step(X1, y) -> (loss, gradient of Wb)`` for checked batches: ``_loss_and_gradient`` with ``loss`` bound.
+
+        The same operations in the same order, so ``fit`` gets the same numbers with fewer lookups per step.
+        """
+        Wb = self.Wb
+        if loss.logits_of == self.activation:
+            kernel = loss.logits_value_and_gradient
+
+            def step(X1, y):
+                value, grad_z = kernel(y, X1 @ Wb)  # forward: X @ W + b, then the loss on the logits
+                return value, X1.T @ grad_z  # backward
+
+            return step
+        (forward, backward), kernel = ACTIVATIONS[self.activation], loss.value_and_gradient
+
+        def step(X1, y):
+            out = forward(X1 @ Wb)  # forward
+            value, grad_out = kernel(y, out)
+            return value, X1.T @ backward(out, grad_out)  # backward
+
+        return step
+
+    def _inputs(self, X, fn: str = "Dense") -> np.ndarray:
+        """X as floats of shape ``(batch, n_inputs)``, finite and non-empty, or a named error."""
+        X = _checks.numeric_array(f"{fn}: X", X, dtype=float)
         if X.ndim == 1 and self.W.shape[0] == 1:
             X = X.reshape(-1, 1)
-        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
-            raise ValueError(f"X must have shape (batch, {self.W.shape[0]}), got {X.shape}")
-        return X
+        if X.ndim != 2 or X.shape[1] != self.W.shape[0] or len(X) == 0:
+            raise ValueError(f"{fn}: X must have shape (batch, {self.W.shape[0]}) with batch >= 1, got {X.shape}")
+        return _checks.finite(f"{fn}: X", X)

@@ -6,6 +6,7 @@ The x-axis always says what it counts: ``epoch`` or ``step (update)``.
 
 from __future__ import annotations
 
+import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -15,6 +16,8 @@ X_LABELS = {"epoch": "epoch", "step": "step (update)"}
 
 
 def _axes(ax):
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be None (a new figure) or a matplotlib Axes, got {_checks._got(ax)}")
     return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
 
 
@@ -24,13 +27,25 @@ def plot_loss(curves, *, per: str = "epoch", ax=None, ylabel: str = "loss", logy
     ``curves`` is a sequence of losses, or a dict ``{label: sequence}``; ``per``
     is ``"epoch"`` (x = 1, 2, ...) or ``"step"`` (x = 1, 2, ... updates).
     """
-    if per not in X_LABELS:
-        raise ValueError(f"per must be 'epoch' or 'step', got {per!r}")
+    if not isinstance(per, str) or per not in X_LABELS:
+        raise (ValueError if isinstance(per, str) else TypeError)(
+            f"plot_loss: per must be 'epoch' or 'step', got {_checks._got(per)}")
+    _checks.flag("plot_loss: logy", logy)
+    if not isinstance(ylabel, str):
+        raise TypeError(f"plot_loss: ylabel must be a string, got {_checks._got(ylabel)}")
     if not isinstance(curves, dict):
         curves = {None: curves}
-    ax = _axes(ax)
+    if not curves:
+        raise ValueError("plot_loss: curves must hold at least one curve, got an empty dict")
+    checked = {}
     for label, values in curves.items():
-        values = np.asarray(values, dtype=float)
+        name = "plot_loss: curves" + ("" if label is None else f"[{label!r}]")
+        values = _checks.numeric_array(name, values, dtype=float)
+        if values.ndim != 1 or len(values) == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D sequence of losses, got shape {values.shape}")
+        checked[label] = values
+    ax = _axes(ax)
+    for label, values in checked.items():
         ax.plot(np.arange(1, len(values) + 1), values, label=label)
     ax.set_xlabel(X_LABELS[per])
     ax.set_ylabel(ylabel)
@@ -47,8 +62,24 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
     ``paths`` maps a label to an array of shape ``(n_updates + 1, 2)``:
     the parameters before the first update, then after each one.
     """
+    fn = "plot_gd_paths"
+    if not callable(loss_fn):
+        raise TypeError(f"{fn}: loss_fn must be a function loss_fn(w, b) -> float, got {_checks._got(loss_fn)}")
+    if not isinstance(paths, dict) or not paths:
+        raise TypeError(f"{fn}: paths must be a non-empty dict {{label: array of shape (n_updates + 1, 2)}}, got {_checks._got(paths)}")
+    paths = {label: _checks.finite(f"{fn}: paths[{label!r}]", _checks.numeric_array(f"{fn}: paths[{label!r}]", p, dtype=float))
+             for label, p in paths.items()}
+    for label, path in paths.items():
+        if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+            raise ValueError(f"{fn}: paths[{label!r}] must have shape (n_updates + 1, 2), got {path.shape}")
+    grid = _checks.positive_int(f"{fn}: grid", grid, minimum=2)
+    if grid > 1000:
+        raise ValueError(f"{fn}: grid must be at most 1000 (grid**2 loss evaluations), got {grid}")
+    margin = _checks.finite_float(f"{fn}: margin", margin, minimum=0)
+    if isinstance(labels, str) or not hasattr(labels, "__len__") or len(labels) != 2:
+        raise TypeError(f"{fn}: labels must be two axis labels such as ('w', 'b'), got {_checks._got(labels)}")
     ax = _axes(ax)
-    points = np.concatenate([np.asarray(p, dtype=float) for p in paths.values()])
+    points = np.concatenate(list(paths.values()))
     low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
     W, B = np.meshgrid(np.linspace(low[0], high[0], grid), np.linspace(low[1], high[1], grid))
     Z = np.vectorize(loss_fn)(W, B)
@@ -65,7 +96,17 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
 
 def plot_batch_assignment(n_samples: int, batch_size: int | None, epochs: int = 3, *, shuffle=True, rng=None, ax=None):
     """A grid, one row per epoch and one column per sample, coloured by the batch the sample lands in."""
-    ax, rng = _axes(ax), _checks.rng_from(rng)  # one generator for all epochs: a new order each epoch
+    fn = "plot_batch_assignment"
+    n_samples = _checks.positive_int(f"{fn}: n_samples", n_samples)
+    if n_samples > 10_000:
+        raise ValueError(f"{fn}: n_samples must be at most 10000 (one column per sample), got {n_samples}")
+    batching.steps_per_epoch(n_samples, _checks.optional_int(f"{fn}: batch_size", batch_size))
+    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    if epochs > 1000:
+        raise ValueError(f"{fn}: epochs must be at most 1000 (one row per epoch), got {epochs}")
+    shuffle = batching.shuffle_mode(f"{fn}: shuffle", shuffle)
+    rng = _checks.rng_from(rng, f"{fn}: rng")  # one generator for all epochs: a new order each epoch
+    ax = _axes(ax)
     grid = np.empty((epochs, n_samples), dtype=int)
     for epoch in range(epochs):
         for number, batch in enumerate(batching.batch_indices(n_samples, batch_size, shuffle=shuffle, rng=rng)):

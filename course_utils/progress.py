@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import numbers
 import sys
 import time
 
+from course_utils import _checks
+
 VERBOSE_LEVELS = (0, 1, 2)
+
+
+def check_verbose(name: str, verbose) -> int:
+    """``verbose`` as 0, 1 or 2 (``"auto"`` is 1, as in Keras' fit), or a named error."""
+    if verbose == "auto" and isinstance(verbose, str):
+        return 1
+    if isinstance(verbose, (bool, str)) or not isinstance(verbose, numbers.Integral) or verbose not in VERBOSE_LEVELS:
+        error = ValueError if isinstance(verbose, numbers.Integral) and not isinstance(verbose, bool) else TypeError
+        raise error(
+            f"{name} must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {_checks._got(verbose)}"
+        )
+    return int(verbose)
 
 
 class ProgressBar:
     """Prints ``Epoch e/E`` and ``step/steps [=====>....] - loss: x`` as training goes."""
 
     def __init__(self, epochs: int, steps: int, verbose: int = 1, *, file=None, interval: float = 0.1):
-        if verbose not in VERBOSE_LEVELS:
-            raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}")
-        self.epochs, self.steps, self.verbose = epochs, steps, verbose
+        self.verbose = check_verbose("ProgressBar: verbose", verbose)
+        self.epochs = _checks.positive_int("ProgressBar: epochs", epochs)
+        self.steps = _checks.positive_int("ProgressBar: steps", steps)
+        if file is not None and not callable(getattr(file, "write", None)):
+            raise TypeError(f"ProgressBar: file must be None (sys.stdout) or a text file, got {_checks._got(file)}")
         self.file = file if file is not None else sys.stdout
-        self.interval = interval
+        self.interval = _checks.finite_float("ProgressBar: interval", interval, minimum=0)
         self._last = 0.0
         self._start = 0.0
 

@@ -6,6 +6,9 @@
 - ``validation_split`` holds out the *last* fraction of X and y, before any
   shuffling; ``val_loss`` is measured on it after each epoch.
 - ``shuffle=True`` draws a new order every epoch from ``rng``.
+
+Every argument is checked once, before the first update; the loop itself
+runs only the forward pass, the backward pass and the update.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_utils import _checks, batching, losses
-from course_utils.progress import ProgressBar
+from course_utils import _checks, _one_sample_loop, batching, losses
+from course_utils.models import Dense
+from course_utils.optimizers import SGD, Optimizer
+from course_utils.progress import ProgressBar, check_verbose
 
 
 @dataclass
@@ -29,16 +34,34 @@ class History:
     params: dict[str, int] = field(default_factory=dict)
 
 
-def train_validation_split(X, y, validation_split: float):
+def train_validation_split(X, y, validation_split: float, *, fn: str = "train_validation_split"):
     """Split off the last ``validation_split`` of the samples, as Keras does (no shuffling)."""
-    X, y = _checks.paired_arrays(X, y)
-    validation_split = _checks.fraction("validation_split", validation_split)
+    X, y = _checks.paired_arrays(X, y, fn, numeric=False)
+    validation_split = _checks.fraction(f"{fn}: validation_split", validation_split)
     split_at = int(math.floor(len(X) * (1.0 - validation_split)))
     if validation_split and not 0 < split_at < len(X):
         raise ValueError(
-            f"validation_split={validation_split} leaves no samples for training or validation with {len(X)} samples"
+            f"{fn}: validation_split={validation_split} leaves no samples for training or validation "
+            f"with {len(X)} samples"
         )
     return (X[:split_at], y[:split_at]), (X[split_at:], y[split_at:])
+
+
+_force_arrays = False
+"""Tests set this to run every fit through the array loop, to compare it with the one-sample loop."""
+
+
+def _check_model_and_optimizer(model, optimizer) -> None:
+    if not isinstance(model, Dense):
+        raise TypeError(f"fit: model must be a course_utils.models.Dense, got {_checks._got(model)}")
+    _checks.not_keras_string("fit: optimizer", optimizer, "course_utils.SGD(0.01)")
+    if not isinstance(optimizer, Optimizer):
+        keras = " (a Keras optimizer: use course_utils.SGD or course_utils.Adam)" if "keras" in type(optimizer).__module__ else ""
+        raise TypeError(
+            f"fit: optimizer must be an optimizer object such as course_utils.SGD(0.01), got {_checks._got(optimizer)}{keras}"
+        )
+    if optimizer._slots and [s.shape for s in optimizer._slots[0]] != [model.Wb.shape]:
+        raise ValueError("fit: optimizer has already trained another model (its state has other shapes); pass a new one")
 
 
 def fit(
@@ -59,50 +82,93 @@ def fit(
     """Train ``model`` (a ``course_utils.models.Dense``) in place and return its History.
 
     X has shape ``(n_samples, n_inputs)`` (or ``(n_samples,)`` for one input),
-    y ``(n_samples,)`` or ``(n_samples, units)``. ``rng`` (a seed or a
-    ``numpy.random.Generator``) drives shuffling. Raises ``FloatingPointError``
-    naming the step if the loss turns NaN or infinite.
+    y ``(n_samples,)`` or ``(n_samples, units)``; both must be finite.
+    ``optimizer`` is a ``course_utils`` optimizer object (``SGD(0.01)``, not
+    ``"sgd"``); ``rng`` (a seed or a ``numpy.random.Generator``) drives
+    shuffling. At most ``_checks.MAX_UPDATES`` updates. Raises
+    ``FloatingPointError`` naming the step if the loss turns NaN or infinite.
     """
-    loss = losses.get(loss)
-    epochs = _checks.positive_int("epochs", epochs)
-    X, y = _checks.paired_arrays(X, y)
-    X1 = np.hstack([model._inputs(X), np.ones((len(X), 1))])  # a column of ones carries the bias
-    (X1, y), (X1_val, y_val) = train_validation_split(X1, losses.targets(loss, y, model.b.size), validation_split)
-    steps = batching.steps_per_epoch(len(X1), batch_size)
-    rng = _checks.rng_from(rng)
+    # --- checks, once
+    _check_model_and_optimizer(model, optimizer)
+    loss = losses.get(loss, "fit: loss")
+    epochs = _checks.positive_int("fit: epochs", epochs)
+    batch_size = _checks.optional_int("fit: batch_size", batch_size) or batching.DEFAULT_BATCH_SIZE
+    shuffle = batching.shuffle_mode("fit: shuffle", shuffle)
+    rng = _checks.rng_from(rng, "fit: rng")
+    verbose = check_verbose("fit: verbose", verbose)
+    if file is not None and not callable(getattr(file, "write", None)):
+        raise TypeError(f"fit: file must be None (sys.stdout) or a text file, got {_checks._got(file)}")
+    X, y = _checks.paired_arrays(X, y, "fit", check_finite=True)
+    X1 = np.hstack([model._inputs(X, "fit"), np.ones((len(X), 1))])  # a column of ones carries the bias
+    y = model._targets(loss, y, len(X), "fit")
+    (X1, y), (X1_val, y_val) = train_validation_split(X1, y, validation_split, fn="fit")
+    steps = -(-len(X1) // batch_size)
+    _checks.updates_bound("fit", epochs * steps)
     bar = ProgressBar(epochs, steps, verbose, file=file)
-    history = History(params={"epochs": epochs, "steps": steps, "batch_size": batch_size or batching.DEFAULT_BATCH_SIZE})
+    history = History(params={"epochs": epochs, "steps": steps, "batch_size": batch_size})
+
+    # --- training
+    step = model._step_function(loss)
+    one_by_one = _one_sample_loop.supported(model, loss, optimizer, batch_size) and not _force_arrays
+    if one_by_one:  # one sample, one weight per step: Python floats, the same operations (see _one_sample_loop)
+        xs, ts = X1[:, 0].tolist(), y[:, 0].tolist()
+    in_order = None
+    if shuffle is False and not one_by_one:  # the same consecutive slices (views, no copies) every epoch
+        in_order = [(X1[i : i + batch_size], y[i : i + batch_size], len(X1[i : i + batch_size]))
+                    for i in range(0, len(X1), batch_size)]
     for epoch in range(epochs):
         bar.start_epoch(epoch)
-        batches = batching.minibatches(X1, y, batch_size, shuffle=shuffle, rng=rng)
-        history.history["loss"].append(_train_epoch(model, batches, loss, optimizer, history, bar))
+        if one_by_one:
+            order = (range(len(X1)) if shuffle is False
+                     else np.concatenate(batching._batch_indices(len(X1), 1, steps, shuffle, rng)).tolist())
+            epoch_loss = _one_sample_loop.train_epoch(model, loss, order, xs, ts, optimizer, history, bar, _diverged)
+        else:
+            if in_order is None:
+                indices = batching._batch_indices(len(X1), batch_size, steps, shuffle, rng)
+                batches = [(X1[batch], y[batch], len(batch)) for batch in indices]
+            else:
+                batches = in_order
+            epoch_loss = _train_epoch(model, step, batches, optimizer, history, bar)
+        history.history["loss"].append(epoch_loss)
         history.epoch.append(epoch)
         logs = {}
         if len(X1_val):
-            logs["val_loss"] = model.loss(X1_val[:, :-1], y_val, loss)
+            logs["val_loss"] = model._loss_and_gradient(X1_val, y_val, loss)[0]
             history.history.setdefault("val_loss", []).append(logs["val_loss"])
         bar.end_epoch(history.history["loss"][-1], logs)
     return history
 
 
-def _train_epoch(model, batches, loss, optimizer, history, bar) -> float:
+def _train_epoch(model, step, batches, optimizer, history, bar) -> float:
     """One pass over the batches; returns the batch-size-weighted mean of the batch losses."""
-    total, seen = 0.0, 0
+    total, seen, applied = 0.0, 0, 0
+    step_losses, isfinite, show = history.step_losses, math.isfinite, bar.verbose == 1
+    Wb, parameters = model.Wb, model.parameters
+    plain_sgd = type(optimizer) is SGD and not optimizer.momentum
+    learning_rate = optimizer.learning_rate
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging loss is reported below, by step
-        for step, (X_batch, y_batch) in enumerate(batches, 1):
-            value, grad = model._loss_and_gradient(X_batch, y_batch, loss)  # forward + backward
-            if not math.isfinite(value):
-                _diverged(value, len(history.step_losses) + 1, len(history.epoch) + 1, step, bar.steps, optimizer)
-            optimizer.apply(model.parameters, [grad])  # update
-            history.step_losses.append(value)
-            total, seen = total + value * len(X_batch), seen + len(X_batch)
-            if bar.verbose == 1:
-                bar.step(step, total / seen)
+        try:
+            for i, (X_batch, y_batch, n) in enumerate(batches, 1):
+                value, grad = step(X_batch, y_batch)  # forward + backward
+                if not isfinite(value):
+                    _diverged(value, len(step_losses) + 1, len(history.epoch) + 1, i, bar.steps, optimizer)
+                if plain_sgd:  # update: SGD.apply's `param -= learning_rate * grad`, without the call
+                    Wb -= learning_rate * grad
+                    applied = i
+                else:
+                    optimizer._apply(parameters, [grad])
+                step_losses.append(value)
+                total += value * n
+                seen += n
+                if show:
+                    bar.step(i, total / seen)
+        finally:
+            optimizer.iterations += applied  # plain SGD's updates, counted as SGD.apply counts them
     return total / seen
 
 
 def _diverged(value: float, global_step: int, epoch: int, step: int, steps: int, optimizer) -> None:
     raise FloatingPointError(
-        f"the loss became {value} at step {global_step} (epoch {epoch}, batch {step} of {steps}): "
+        f"fit: the loss became {value} at step {global_step} (epoch {epoch}, batch {step} of {steps}): "
         f"training diverged; try a smaller learning_rate than {optimizer.learning_rate}"
     )
