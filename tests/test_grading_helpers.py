@@ -68,8 +68,7 @@ def test_expect_true_and_expect_raises():
     def bad(batch_size):
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
 
-    error = expect_raises("batch_size=0", ValueError, lambda: bad(0), names="batch_size")
-    assert error.is_a(ValueError) and error.message == "batch_size must be >= 1, got 0"  # plain data, not the object
+    assert expect_raises("batch_size=0", ValueError, lambda: bad(0), names="batch_size") is None  # prints nothing
     assert "to name 'rng'" in message(lambda: expect_raises("batch_size=0", ValueError, lambda: bad(0), names="rng"))
     assert "nothing was raised" in message(lambda: expect_raises("x", ValueError, lambda: None))
     assert "got ZeroDivisionError" in message(lambda: expect_raises("x", ValueError, lambda: 1 / 0))

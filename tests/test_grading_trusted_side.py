@@ -25,6 +25,7 @@ def rules(source: str, **kwargs) -> list[str]:
     "    def on_train_begin(self, logs=None):\n        self.losses = []\n        self.losses += [1]\n",
     "def gen(X, y):\n    for start in range(0, len(X), 2):\n        yield X[start:start + 2], y[start:start + 2]\n",
     "values = {}\nvalues['a'] = [x for x in range(3)]\ntotal = sum(values['a'])\n",
+    "for _, y_batch in [(1, 2)]:\n    print(y_batch)\n",
 ])
 def test_ordinary_code_keeps_every_rule(source):
     assert rules(source) == []

@@ -84,10 +84,11 @@ def expect_true(condition, problem: str, hint: str = "") -> None:
         raise AssertionError(feedback(problem, hint))
 
 
-def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None):
+def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None) -> None:
     """Fail unless ``call()`` raises one of ``errors``; with ``names``, the message must mention that word.
 
     ``call`` runs through ``observe.outcome``, so the judge checks the same outcome outside the kernel.
+    Returns None, so that a test cell ending with it prints nothing when it passes.
     """
     from course_utils.grading.observe import Raised, describe, outcome
 
@@ -102,7 +103,6 @@ def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None 
     if names is not None and names not in result.message:
         problem = f"expected the {result.name} for {what} to name {names!r}, got {result.message!r}"
         raise AssertionError(feedback(problem, hint))
-    return result
 
 
 def as_batches(result, what: str = "the batches") -> list[tuple[np.ndarray, np.ndarray]]:

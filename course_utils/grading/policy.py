@@ -76,7 +76,8 @@ def _defines(tree: ast.Module, name: str) -> bool:
 
 
 def _private(name: str) -> bool:
-    return name.startswith("_")
+    """Names that start with '_' (a bare '_', the usual throw-away name, is fine)."""
+    return name.startswith("_") and name != "_"
 
 
 class _Checker(ast.NodeVisitor):
