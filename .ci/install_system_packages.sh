@@ -3,10 +3,11 @@
 # (tests/browser/, driven by Playwright with executable_path=/usr/bin/chromium;
 # no browser download) and a font for it to draw text with; bubblewrap, the
 # sandbox every submission's kernel runs in when autograding (with prlimit from
-# util-linux for its limits).
+# util-linux for its limits); postgresql, whose server the gradebook tests start
+# as a throw-away cluster (tests/throwaway_postgres.py; no system service is used).
 # Idempotent and quiet: does nothing when everything is already installed.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core bubblewrap util-linux)
+packages=(chromium fonts-dejavu-core bubblewrap util-linux postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

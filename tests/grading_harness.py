@@ -36,6 +36,39 @@ def require_sandbox() -> None:
     pytest.skip(reason)
 
 
+def postgres_bin() -> pathlib.Path | None:
+    """The folder of PostgreSQL's server programs (Debian keeps initdb off PATH), or None."""
+    found = shutil.which("initdb")
+    if found:
+        return pathlib.Path(found).resolve().parent
+    candidates = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return candidates[-1].parent if candidates else None
+
+
+def require_postgres() -> None:
+    """Skip (or, under CI=true, fail) when a throw-away PostgreSQL server cannot be started here."""
+    reason = None
+    if postgres_bin() is None:
+        reason = "PostgreSQL (initdb) is not installed: run `bash .ci/install_system_packages.sh`"
+    else:
+        try:
+            import psycopg2  # noqa: F401
+        except ImportError:
+            reason = "psycopg2 is not installed: `pip install -e .[test]`"
+    if reason is None and os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            reason = "no postgres user (Debian's postgresql package creates it): run `bash .ci/install_system_packages.sh`"
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must exercise PostgreSQL: {reason}")
+    pytest.skip(reason)
+
+
 def read(path: pathlib.Path):
     return nbformat.read(str(path), as_version=4)
 
