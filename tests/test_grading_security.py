@@ -250,3 +250,24 @@ def test_validate_names_the_line_and_rule_a_cell_breaks(tmp_path):
     assert "VALIDATION FAILED" in result.stdout, result.stdout + result.stderr[-2000:]
     assert "# line 1: import of 'steps_per_epoch' from 'course_utils.batching' is not" in result.stdout
     assert "this cell must define 'steps_per_epoch' itself" in result.stdout
+
+
+def test_what_lives_under_tmp_stays_visible_in_the_sandbox(tmp_path):
+    """/tmp is the kernel's scratch space, mounted first: a venv or course under /tmp is still seen."""
+    require_sandbox()
+    from course_utils.grading.sandbox import Sandbox
+
+    shown = tmp_path / "environment"
+    shown.mkdir()
+    (shown / "marker.txt").write_text("here")
+    work, sockets, scratch = (tmp_path / name for name in ("work", "sockets", "scratch"))
+    for folder in (work, sockets, scratch):
+        folder.mkdir()
+    import sys
+
+    code = f"import os; print(open({str(shown / 'marker.txt')!r}).read(), os.listdir('/tmp'))"
+    command = Sandbox(read_only=(str(shown),)).command([sys.executable, "-c", code], workdir=str(work),
+                                                         socket_dir=str(sockets), scratch_dir=str(scratch))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("here"), result.stdout

@@ -78,11 +78,12 @@ class Sandbox:
                 "--cap-drop", "ALL", "--clearenv"]
         for name, value in self.environment().items():
             args += ["--setenv", name, value]
+        # /tmp first: the environment, the course or the sockets may live under /tmp, mounted over it
+        args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
         args += self._system_binds()
         for path in sorted(set(self.read_only) | set(python_paths())):
             if os.path.exists(path):
                 args += ["--ro-bind", path, path]
-        args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
         args += ["--bind", socket_dir, socket_dir, "--bind", work_copy or workdir, workdir]
         args += ["--chdir", workdir, "--", shutil.which("prlimit") or "prlimit", *self.limits.prlimit_args(), "--"]
         return args + list(argv)
