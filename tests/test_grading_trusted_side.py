@@ -144,3 +144,21 @@ def test_replaying_hands_back_in_order_and_calls_nothing():
         assert observe(lambda: 1 / 0) == 1
         assert observe(lambda: 1 / 0) == 2
     assert left == []
+
+
+def test_the_grading_side_leaves_the_environment_alone():
+    """nbgrader_config.py runs inside JupyterLab's server too: it must not change what kernels inherit."""
+    import subprocess
+    import sys
+
+    code = ("import os; before = dict(os.environ); import course_utils  # sets TF_CPP_MIN_LOG_LEVEL, by design\n"
+            "before = dict(os.environ)\n"
+            "import course_utils.grading.preprocessors, course_utils.grading.autograde, course_utils.grading.export\n"
+            "import course_utils.grading.feedback, course_utils.grading.gradebook_db\n"
+            "print(sorted(set(os.environ.items()) ^ set(before.items())))")
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "COURSE_GRADEBOOK_IMMEDIATE")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

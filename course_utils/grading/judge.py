@@ -8,12 +8,7 @@ Nothing the student's kernel did can change how the observations are checked.
 
 from __future__ import annotations
 
-import os
-
 from course_utils.grading.observe import replaying
-
-
-os.environ.setdefault("MPLBACKEND", "Agg")  # a test cell that closes figures draws nothing here
 
 
 def judge_cell(source: str, observations: list, name: str = "test", *, kernel_error: str | None = None) -> str | None:
