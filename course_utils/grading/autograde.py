@@ -6,7 +6,8 @@ Run from the course root (it reads nbgrader_config.py there, like nbgrader)::
         [--scheduler ADDRESS] [--json PATH] [--NbGraderOption=value ...]
 
 Each submission is graded by its own ``nbgrader autograde ASSIGNMENT --student=ID --force``
-process (policy, sandbox, judge: nothing bypassed), N at a time, or on a Dask
+process (policy, sandbox, judge: nothing bypassed), forked from a server that has
+imported nbgrader once (``forked_nbgrader``), N at a time, or on a Dask
 cluster with ``--scheduler`` (workers that see the course directory at the same
 path and the gradebook through its ``db_url``). Options of the form
 ``--Class.trait=value`` go to every nbgrader process. Progress goes to stderr,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -31,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from course_utils.grading import submissions
+from course_utils.grading.forked_nbgrader import ForkedNbgrader
 from course_utils.grading.gradebook_db import IMMEDIATE_ENV
 
 RETRY_MARK = "database is locked"
@@ -47,8 +50,9 @@ class Outcome:
     attempts: int = 0
 
 
-def nbgrader_command(assignment: str, student: str, options: list[str]) -> list[str]:
-    return [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}", "--force", *options]
+def nbgrader_args(assignment: str, student: str, options: list[str]) -> list[str]:
+    """The command line of one submission's grading: ``nbgrader autograde ASSIGNMENT --student=ID --force``."""
+    return ["autograde", assignment, f"--student={student}", "--force", *options]
 
 
 def failure_reason(log: str) -> str:
@@ -69,11 +73,12 @@ class Running:
     def __init__(self):
         self.lock, self.processes, self.stopping = threading.Lock(), {}, False
 
-    def start(self, student: str, command: list[str], **kwargs) -> subprocess.Popen | None:
+    def start(self, student: str, make):
+        """``make()`` (a new grading process) unless the run is stopping; None then."""
         with self.lock:
             if self.stopping:
                 return None
-            self.processes[student] = subprocess.Popen(command, **kwargs)
+            self.processes[student] = make()
             return self.processes[student]
 
     def stop_all(self) -> dict:
@@ -99,10 +104,14 @@ def grade_submission(root: str, assignment: str, student: str, options: list[str
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **{IMMEDIATE_ENV: "1"})
     start = time.monotonic()
     for attempt in range(1, retries + 2):
-        kwargs = dict(cwd=root, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                      start_new_session=True)  # its own session: Ctrl-C reaches the runner, which stops it
-        command = nbgrader_command(assignment, student, options)
-        process = running.start(student, command, **kwargs) if running else subprocess.Popen(command, **kwargs)
+        def make():  # its own process and session, forked with nbgrader already imported
+            argv = nbgrader_args(assignment, student, options)
+            if multiprocessing.current_process().daemon:  # a Dask worker may not fork children: a new Python
+                return subprocess.Popen([sys.executable, "-m", "nbgrader", *argv], cwd=root, env=env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            return ForkedNbgrader(argv, cwd=root, env=env)
+
+        process = running.start(student, make) if running else make()
         if process is None:
             return Outcome(student, "interrupted", 0.0, "not started", attempt)
         try:
