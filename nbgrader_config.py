@@ -68,3 +68,10 @@ c.ExportApp.plugin_class = CourseCsvExport
 c.FileNameCollectorPlugin.named_regexp = (
     r".*/(?P<student_id>[^/_]+)_(?:(?P<timestamp>\d{8}T\d{4,6})_)?(?P<file_id>[^/]+\.ipynb)$"
 )
+
+# `nbgrader collect <id>` (nbgrader's exchange, e.g. on a JupyterHub): a submission whose
+# folder belongs to another user than the student it names (`nbgrader submit
+# --student=alice` run by bob) is not collected, and the log names it. Stock nbgrader
+# only warns and lets it replace alice's own. If all users share one Unix account, set
+# c.ExchangeCollect.check_owner = False.
+c.ExchangeFactory.collect = "course_utils.grading.exchange.OwnerCheckedCollect"

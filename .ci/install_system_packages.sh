@@ -4,10 +4,12 @@
 # no browser download) and a font for it to draw text with; bubblewrap, the
 # sandbox every submission's kernel runs in when autograding (with prlimit from
 # util-linux for its limits); postgresql, whose server the gradebook tests start
-# as a throw-away cluster (tests/throwaway_postgres.py; no system service is used).
+# as a throw-away cluster (tests/throwaway_postgres.py; no system service is used);
+# passwd (useradd), with which tests/test_exchange.py makes two real student users
+# for the nbgrader exchange, and removes them afterwards.
 # Idempotent and quiet: does nothing when everything is already installed.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core bubblewrap util-linux postgresql)
+packages=(chromium fonts-dejavu-core bubblewrap util-linux postgresql passwd)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

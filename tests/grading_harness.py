@@ -23,6 +23,8 @@ from course_utils.grading.sandbox import Sandbox
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE_ID = "batches-epochs-steps"
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and not p.name.startswith("."))
+BLOCK = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>\w+) (?P<who>[\w-]+)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+                   re.M | re.S)
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 
 
@@ -175,3 +177,27 @@ def autograde(course: pathlib.Path, assignment: str, cases: dict, *extra: str) -
     nbgrader_ok(course, "autograde", assignment, "--force",
                 f"--ExecutePreprocessor.timeout={cell_timeout(assignment)}", *extra)
     return scores(course, assignment, cases)
+
+
+def blocks(path: pathlib.Path, who: str) -> list[tuple[str, str]]:
+    """``(language, code)`` of each block of ``path`` tagged ``who``, in order, indentation removed."""
+    found = []
+    for match in BLOCK.finditer(path.read_text()):
+        if match["who"] == who:
+            indent = len(match["indent"])
+            found.append((match["lang"], "\n".join(line[indent:] for line in match["body"].splitlines())))
+    return found
+
+
+def course_copy(path: pathlib.Path) -> pathlib.Path:
+    """What a fresh clone holds that the guides' commands use, in ``path``."""
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(ROOT / folder, path / folder, ignore=ignore)
+    (path / "tests").mkdir()
+    for name in ("conftest.py", "grading_harness.py", "test_grading_pipeline.py"):
+        shutil.copy(ROOT / "tests" / name, path / "tests")
+    shutil.copytree(ROOT / "tests" / "grading_cases", path / "tests" / "grading_cases", ignore=ignore)
+    for name in ("nbgrader_config.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, path)
+    return path

@@ -27,13 +27,11 @@ import zipfile
 
 import nbformat
 import pytest
-from grading_harness import ROOT, make_submission, read, require_sandbox, scores
+from grading_harness import ROOT, blocks, course_copy, make_submission, read, require_sandbox, scores
 from nbgrader.api import Gradebook
 
 GUIDE = ROOT / "docs" / "instructor_guide.md"
 STUDENT_GUIDE = ROOT / "docs" / "checking_your_answers.md"
-BLOCK = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>\w+) (?P<who>instructor|student)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
-                   re.M | re.S)
 ASSIGNMENT = "ex01_counting_steps"
 NEW_ID = "ex99_tiny"
 STUDENTS = {  # zip file name -> (student id, case)
@@ -44,30 +42,6 @@ STUDENTS = {  # zip file name -> (student id, case)
 }
 EXPECTED = {"alice": 7.0, "bob": 0.0, "carol": 4.0}
 MACHINE_PATHS = ("/tmp/", "/work/", "/root/", "/home/", "site-packages")
-
-
-def blocks(path: pathlib.Path, who: str) -> list[tuple[str, str]]:
-    """``(language, code)`` of each block of ``path`` tagged ``who``, in order, indentation removed."""
-    found = []
-    for match in BLOCK.finditer(path.read_text()):
-        if match["who"] == who:
-            indent = len(match["indent"])
-            found.append((match["lang"], "\n".join(line[indent:] for line in match["body"].splitlines())))
-    return found
-
-
-def course_copy(path: pathlib.Path) -> pathlib.Path:
-    """What a fresh clone holds that the guides' commands use, in ``path``."""
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for folder in ("solutions", "exercises"):
-        shutil.copytree(ROOT / folder, path / folder, ignore=ignore)
-    (path / "tests").mkdir()
-    for name in ("conftest.py", "grading_harness.py", "test_grading_pipeline.py"):
-        shutil.copy(ROOT / "tests" / name, path / "tests")
-    shutil.copytree(ROOT / "tests" / "grading_cases", path / "tests" / "grading_cases", ignore=ignore)
-    for name in ("nbgrader_config.py", "pyproject.toml"):
-        shutil.copy(ROOT / name, path)
-    return path
 
 
 def run(course: pathlib.Path, lang: str, code: str) -> subprocess.CompletedProcess:
