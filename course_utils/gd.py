@@ -10,6 +10,8 @@ mini-batch, drawing samples with or without replacement.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from course_utils import _checks, batching
@@ -66,7 +68,7 @@ def _batches(n_samples: int, batch_size: int, replacement: bool, rng) -> list[np
     if not replacement:
         return batching.batch_indices(n_samples, batch_size, shuffle=True, rng=rng)
     steps = batching.steps_per_epoch(n_samples, batch_size)
-    return [rng.integers(0, n_samples, size=batch_size) for _ in range(steps)]
+    return list(rng.integers(0, n_samples, size=(steps, batch_size)))  # row k: batch k
 
 
 def gradient_descent(
@@ -102,18 +104,21 @@ def gradient_descent(
             f"{fn}: epochs={epochs} with {len(x)} samples and batch_size={batch_size} makes {updates} updates; "
             f"at most {MAX_UPDATES} are allowed (the path keeps one row per update)"
         )
-    path = [theta.copy()]
-    for _ in range(epochs):
-        for batch in _batches(len(x), batch_size, bool(replacement), rng):
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                error = theta[0] + theta[1] * x[batch] - y[batch]  # forward
-                grad = np.array([error.mean(), (error * x[batch]).mean()])  # backward: divide by len(batch)
-                theta = theta - learning_rate * grad  # update
-            if not np.all(np.isfinite(theta)):
-                raise FloatingPointError(
-                    f"{fn}: theta became {theta} at update {len(path)}: try a smaller learning_rate than {learning_rate}"
-                )
-            path.append(theta)
+    path, (t0, t1) = [theta.copy()], theta
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+        for _ in range(epochs):
+            for batch in _batches(len(x), batch_size, bool(replacement), rng):
+                x_batch, y_batch = x[batch], y[batch]
+                error = t0 + t1 * x_batch - y_batch  # forward
+                m = len(batch)  # backward: divide by the samples actually in the batch
+                g0, g1 = error.sum() / m, (error @ x_batch) / m
+                t0, t1 = t0 - learning_rate * g0, t1 - learning_rate * g1  # update
+                if not (math.isfinite(t0) and math.isfinite(t1)):
+                    raise FloatingPointError(
+                        f"{fn}: theta became {[float(t0), float(t1)]} at update {len(path)}: "
+                        f"try a smaller learning_rate than {learning_rate}"
+                    )
+                path.append((t0, t1))
     return np.array(path)
 
 
@@ -121,8 +126,9 @@ def gradient_noise(theta, X, y, batch_size: int, *, n_draws: int = 200, rng=None
     """How far a mini-batch gradient strays from the full gradient at ``theta``.
 
     Draws ``n_draws`` batches of ``batch_size`` distinct samples and returns the
-    root-mean-square of ``|gradient(batch) - gradient(all)|`` (a float); it
-    shrinks roughly as ``1/sqrt(batch_size)``.
+    root-mean-square of ``|gradient(batch) - gradient(all)|`` (a float). It
+    shrinks as ``predicted_gradient_noise`` says: about ``1/sqrt(batch_size)``,
+    times ``sqrt((n - b) / (n - 1))`` because a batch holds distinct samples.
     """
     fn = "gradient_noise"
     theta, (x, y) = _theta(theta, fn), _inputs(X, y, fn)
@@ -139,3 +145,24 @@ def gradient_noise(theta, X, y, batch_size: int, *, n_draws: int = 200, rng=None
         batch = rng.choice(len(x), size=batch_size, replace=False)
         squares.append(np.sum((_gradient(theta, x[batch], y[batch]) - full) ** 2))
     return float(np.sqrt(np.mean(squares)))
+
+
+def predicted_gradient_noise(theta, X, y, batch_size: int, *, without_replacement: bool = True) -> float:
+    """The root-mean-square batch-gradient error that sampling theory predicts at ``theta``.
+
+    With ``s**2 = mean_i |g_i - g|**2`` over the per-sample gradients ``g_i``,
+    it is ``s / sqrt(b)`` for ``b`` samples drawn with replacement, times
+    ``sqrt((n - b) / (n - 1))`` for ``b`` distinct samples (``without_replacement=True``).
+    """
+    fn = "predicted_gradient_noise"
+    theta, (x, y) = _theta(theta, fn), _inputs(X, y, fn)
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    without_replacement = _checks.flag(f"{fn}: without_replacement", without_replacement)
+    n = len(x)
+    if without_replacement and batch_size > n:
+        raise ValueError(f"{fn}: batch_size must be at most n_samples={n} without replacement, got {batch_size}")
+    error = theta[0] + theta[1] * x - y
+    per_sample = np.column_stack([error, error * x])  # shape (n, 2): one gradient per sample
+    spread = np.sqrt(np.mean(np.sum((per_sample - per_sample.mean(axis=0)) ** 2, axis=1)))
+    factor = np.sqrt((n - batch_size) / (n - 1)) if without_replacement and n > 1 else 1.0
+    return float(spread / np.sqrt(batch_size) * factor)

@@ -1,0 +1,217 @@
+"""Lesson 03's conclusions, asserted: the same course_utils calls, the same seeds and settings as the lesson.
+
+Each test names the step whose prose it checks. Nothing here copies a number from
+the lesson's output: it asserts the orderings, "fewer", "never", "within the
+spread" and the sampling-theory factor that the prose states.
+"""
+
+import numpy as np
+import pytest
+
+from course_utils import gd
+from course_utils import variants_study as study
+from course_utils.datasets import linear_regression
+
+VARIANTS = {  # the lesson's Step 4
+    "full batch": (100, False), "SGD": (1, False), "SGD, replacement": (1, True),
+    "mini-batch 8": (8, False), "mini-batch 16": (16, False), "mini-batch 32": (32, False),
+}
+SEEDS, TARGET = range(5), 0.1
+
+
+@pytest.fixture(scope="module")
+def table():
+    return study.compare_variants(VARIANTS, seeds=SEEDS, target=TARGET, epochs=100)
+
+
+# --- Step 6: touch and settle --------------------------------------------------------------------
+
+
+def test_step6_touch_in_epochs_comes_sooner_the_smaller_the_batch_on_every_seed(table):
+    t = {name: work["touch_epochs"] for name, work in table.items()}
+    for sgd in ("SGD", "SGD, replacement"):
+        assert np.all(t[sgd] < 1), "SGD touches the target within its first epoch"
+        assert np.all(t[sgd] < t["mini-batch 8"])
+    assert np.all(t["mini-batch 8"] < t["mini-batch 16"])
+    assert np.all(t["mini-batch 16"] < t["mini-batch 32"])
+    assert np.all(t["mini-batch 32"] < t["full batch"])
+
+
+def test_step6_sample_gradients_to_touch_order_like_epochs_on_every_seed(table):
+    order = ["SGD", "mini-batch 8", "mini-batch 16", "mini-batch 32", "full batch"]
+    for seed in range(len(SEEDS)):
+        counts = [table[name]["touch_sample_gradients"][seed] for name in order]
+        assert counts == sorted(counts) and len(set(counts)) == len(counts)
+
+
+def test_step6_touch_in_updates_is_within_four_times_full_batchs_on_every_seed(table):
+    full = table["full batch"]["touch_updates"]
+    for work in table.values():
+        assert np.all(work["touch_updates"] <= 4 * full) and np.all(work["touch_updates"] >= full / 4)
+
+
+def test_step6_full_batch_never_rises_so_it_settles_when_it_touches(table):
+    full = table["full batch"]
+    np.testing.assert_array_equal(full["settle_epochs"], full["touch_epochs"])
+    for seed in SEEDS:
+        X, y = linear_regression(100, rng=seed)
+        excess = study.excess_cost(gd.gradient_descent(X, y, 100, epochs=100), X, y)
+        assert np.all(np.diff(excess) <= 1e-12)
+
+
+def test_step6_mini_batches_16_and_32_settle_in_fewer_epochs_but_not_fewer_updates_than_full_batch(table):
+    full = table["full batch"]
+    for name in ("mini-batch 16", "mini-batch 32"):
+        work = table[name]
+        assert np.all(work["settle_epochs"] < full["settle_epochs"])
+        assert np.all(work["settle_sample_gradients"] < full["settle_sample_gradients"])
+        assert np.all(full["settle_updates"] <= work["settle_updates"])
+
+
+def test_step6_sgd_never_settles_and_keeps_jumping_above_the_target(table):
+    for name in ("SGD", "SGD, replacement"):
+        assert np.all(np.isnan(table[name]["settle_epochs"]))
+        assert np.all(table[name]["last_max"] > TARGET)
+
+
+def test_step6_mini_batch_8_settles_on_most_seeds(table):
+    assert np.sum(np.isfinite(table["mini-batch 8"]["settle_epochs"])) > len(SEEDS) / 2
+
+
+def test_touch_and_settle_mean_what_their_docstring_says():
+    values = np.array([5.0, 0.05, 0.2, 0.05, 0.01])
+    assert study.first_below(values, 0.1) == 1 and study.stays_below_from(values, 0.1) == 3
+    assert study.stays_below_from(np.array([1.0, 0.0, 1.0]), 0.1) is None
+    assert "never" in study.mean_spread(np.array([np.nan, np.nan]))
+
+
+# --- Step 7: seconds, only what follows from the update counts -------------------------------------
+
+
+def test_step7_a_full_batch_epoch_takes_less_time_than_an_sgd_epoch():
+    X, y = linear_regression(100, rng=0)
+    assert study.median_seconds_per_epoch(X, y, 100) < study.median_seconds_per_epoch(X, y, 1)
+
+
+# --- Step 8: approaching the optimum; with and without replacement ---------------------------------
+
+
+def _sgd_excess(seed, **options):
+    X, y = linear_regression(100, rng=seed)
+    return study.excess_cost(gd.gradient_descent(X, y, 1, rng=seed, **options), X, y)
+
+
+def test_step8_full_batch_keeps_closing_in_and_sgds_band_narrows_with_the_learning_rate():
+    X, y = linear_regression(100, rng=0)
+    long_full = study.excess_cost(gd.gradient_descent(X, y, 100, epochs=1000), X, y)
+    assert long_full[50] > long_full[200] > long_full[1000]
+    for seed in SEEDS:
+        tops = [_sgd_excess(seed, epochs=50, learning_rate=rate)[-100:].max() for rate in (0.1, 0.01)]
+        assert tops[1] < tops[0]
+
+
+def test_step8_with_and_without_replacement_end_level_within_the_spread():
+    end = {r: np.array([_sgd_excess(s, epochs=20, replacement=r)[::100][-10:].mean() for s in range(20)])
+           for r in (False, True)}
+    spread = max(end[False].std(), end[True].std())
+    assert abs(end[False].mean() - end[True].mean()) < spread
+
+
+# --- Step 9: gradient noise against two predictions -----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_step9_measured_noise_is_closer_to_the_without_replacement_prediction(seed):
+    X, y = linear_regression(100, rng=seed)
+    best = gd.least_squares(X, y)
+    measured = [gd.gradient_noise(best, X, y, b, n_draws=2000, rng=seed) for b in (1, 8, 32, 64)]
+    assert measured == sorted(measured, reverse=True), "noise falls as the batch grows"
+    plain_1 = gd.predicted_gradient_noise(best, X, y, 1, without_replacement=False)
+    assert plain_1 == pytest.approx(gd.predicted_gradient_noise(best, X, y, 1))
+    for b, noise, overstated in ((32, measured[2], (1.1, 1.3)), (64, measured[3], (1.5, 1.8))):
+        plain = gd.predicted_gradient_noise(best, X, y, b, without_replacement=False)
+        corrected = gd.predicted_gradient_noise(best, X, y, b)
+        assert plain / corrected == pytest.approx(np.sqrt(99 / (100 - b)))
+        assert abs(noise - corrected) < abs(noise - plain)
+        assert overstated[0] < plain / noise < overstated[1]  # "about a fifth", "about two thirds"
+
+
+# --- Step 10: seed 001's similar questions ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def redundant():
+    out = {}
+    for copies in (10, 100):
+        for name in ("full batch", "mini-batch 10"):
+            runs = []
+            for s in SEEDS:
+                X, y = study.near_duplicates(10, copies, rng=s)
+                b, n_epochs = (len(y), 200) if name == "full batch" else (10, 20)
+                runs.append(study.work_to_target(X, y, b, target=0.1, epochs=n_epochs, rng=s))
+            out[copies, name] = {k: np.array([r[k] for r in runs]) for k in runs[0]}
+    return out
+
+
+def test_step10_full_batch_pays_ten_times_more_for_ten_times_the_copies(redundant):
+    ratio = redundant[100, "full batch"]["touch_sample_gradients"] / redundant[10, "full batch"]["touch_sample_gradients"]
+    assert np.all((8 < ratio) & (ratio < 12))
+
+
+def test_step10_mini_batch_touches_after_about_as_many_sample_gradients_whatever_the_copies(redundant):
+    ratio = redundant[100, "mini-batch 10"]["touch_sample_gradients"] / redundant[10, "mini-batch 10"]["touch_sample_gradients"]
+    assert np.all((0.5 < ratio) & (ratio < 2))
+
+
+def test_step10_with_100_copies_mini_batch_settles_in_its_first_epoch_with_a_fraction_of_full_batchs_work(redundant):
+    mini, full = redundant[100, "mini-batch 10"], redundant[100, "full batch"]
+    np.testing.assert_array_equal(mini["settle_epochs"], 1)
+    assert np.all(mini["settle_sample_gradients"] <= full["settle_sample_gradients"] / 10)
+
+
+# --- Step 11: the same data again versus new data ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def repeat_fresh():
+    runs = np.array([study.repeat_or_fresh(20, 5, 50, seed=s) for s in range(20)])
+    return runs[:, 0], runs[:, 1]
+
+
+def test_step11_a_second_epoch_on_the_same_samples_lowers_held_out_cost_on_every_seed(repeat_fresh):
+    repeat, _ = repeat_fresh
+    assert np.all(repeat[:, 2] < repeat[:, 1])
+
+
+def test_step11_after_two_epochs_same_and_new_data_are_level_within_the_spread(repeat_fresh):
+    repeat, fresh = repeat_fresh
+    spread = max(repeat[:, 2].std(), fresh[:, 2].std())
+    assert abs(repeat[:, 2].mean() - fresh[:, 2].mean()) < spread
+
+
+def test_step11_after_fifty_epochs_new_data_end_lower_on_average_and_most_seeds_not_all(repeat_fresh):
+    repeat, fresh = repeat_fresh
+    assert fresh[:, 50].mean() < repeat[:, 50].mean()
+    lower = np.sum(fresh[:, 50] < repeat[:, 50])
+    assert 10 < lower < 20
+
+
+# --- bad input names the argument ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda X, y: study.work_to_target(X, y, 4, target=0, epochs=2), ValueError, "work_to_target: target"),
+    (lambda X, y: study.work_to_target(X, y, 0, target=0.1, epochs=2), ValueError, "work_to_target: batch_size"),
+    (lambda X, y: study.compare_variants({"a": 4}, seeds=[0], target=0.1, epochs=1), TypeError, "variants['a']"),
+    (lambda X, y: study.compare_variants({"a": (4, False)}, seeds=[], target=0.1, epochs=1), ValueError, "seeds"),
+    (lambda X, y: study.excess_cost(np.zeros((3, 3)), X, y), ValueError, "excess_cost: path"),
+    (lambda X, y: study.stays_below_from([], 0.1), ValueError, "stays_below_from: values"),
+    (lambda X, y: study.near_duplicates(10, 0), ValueError, "near_duplicates: copies"),
+    (lambda X, y: study.repeat_or_fresh(20, 30, 2), ValueError, "repeat_or_fresh: batch_size"),
+    (lambda X, y: gd.predicted_gradient_noise([0, 0], X, y, 30), ValueError, "predicted_gradient_noise: batch_size"),
+])
+def test_bad_input_gets_a_clear_error(call, error, words):
+    X, y = linear_regression(20, rng=0)
+    with pytest.raises(error, match=None) as raised:
+        call(X, y)
+    assert words in str(raised.value)
