@@ -83,8 +83,7 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
     low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
     W, B = np.meshgrid(np.linspace(low[0], high[0], grid), np.linspace(low[1], high[1], grid))
     Z = np.vectorize(loss_fn)(W, B)
-    levels = np.unique(np.quantile(Z, np.linspace(0.0, 0.95, 16)[1:] ** 2))  # denser near the minimum
-    ax.contour(W, B, Z, levels=levels, cmap="Greys", linewidths=0.8)
+    _log_contours(ax, W, B, Z - Z.min())
     for label, path in paths.items():
         path = np.asarray(path, dtype=float)
         ax.plot(path[:, 0], path[:, 1], ".-", markersize=3, linewidth=1, label=f"{label} ({len(path) - 1} updates)")
@@ -92,6 +91,23 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
     ax.set_ylabel(labels[1])
     ax.legend()
     return ax
+
+
+def _log_contours(ax, W, B, excess) -> None:
+    """Filled contours of ``excess`` (loss above the grid's lowest) on log-spaced levels, with a colour bar.
+
+    Log-spaced levels keep the neighbourhood of the optimum readable, where linear ones merge into one band.
+    """
+    from matplotlib.colors import LogNorm
+
+    top = float(excess.max())
+    if not top > 0:  # a flat loss: nothing to shade
+        return
+    floor = max(float(excess[excess > 0].min()), top * 1e-6)
+    levels = np.geomspace(floor, top, 13)
+    filled = ax.contourf(W, B, np.clip(excess, floor, top), levels=levels, norm=LogNorm(floor, top), cmap="viridis")
+    decades = 10.0 ** np.arange(np.ceil(np.log10(floor)), np.floor(np.log10(top)) + 1)
+    ax.figure.colorbar(filled, ax=ax, ticks=decades, format="%.0e", label="loss above the lowest in view (log scale)")
 
 
 def plot_batch_assignment(n_samples: int, batch_size: int | None, epochs: int = 3, *, shuffle=True, rng=None, ax=None):

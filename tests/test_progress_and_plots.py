@@ -64,6 +64,8 @@ def test_plot_loss_labels_the_x_axis_and_draws_one_line_per_curve():
 def test_plot_gd_paths_and_batch_assignment():
     ax = plotting.plot_gd_paths(lambda w, b: w**2 + b**2, {"GD": np.array([[2.0, 2.0], [1.0, 1.0], [0.5, 0.5]])})
     assert ax.get_xlabel() == "w" and "2 updates" in ax.get_legend().get_texts()[0].get_text()
+    [colour_bar] = [other for other in ax.figure.axes if other is not ax]  # log-spaced levels, read off a bar
+    assert "log scale" in colour_bar.get_ylabel() and colour_bar.get_yscale() == "log"
     ax = plotting.plot_batch_assignment(10, 4, epochs=2, rng=0)
     grid = ax.get_images()[0].get_array()
     assert grid.shape == (2, 10) and sorted(np.unique(grid)) == [1, 2, 3]
