@@ -1,8 +1,10 @@
-"""Experiments on the batch size, for lesson 6: gradient noise, time per epoch, time to a target loss.
+"""Experiments on the batch size, for lesson 6: gradient noise, time per epoch, work to a target loss.
 
-Everything trains ``course_utils.models.Dense`` with ``course_utils.fit`` and
-``course_utils.optimizers.SGD``, so a sweep over many batch sizes and
-learning rates takes seconds. ``make_model`` is a function with no arguments
+``train`` and ``sweep`` train ``course_utils.models.Dense`` with ``course_utils.fit``
+and ``course_utils.optimizers.SGD``, timing each epoch; ``train_steps`` runs the
+same plain SGD update by update and records the loss on all samples after each
+one, so that the work to a target is counted exactly, in updates and
+sample-gradients. ``make_model`` is a function with no arguments
 that returns a fresh Dense with the same initial weights each call, for
 example ``lambda: Dense(1, rng=0)``.
 """
@@ -206,3 +208,95 @@ def sweep(
               target_loss=target_loss, rng=rng)
         for b, rate in zip(sizes, rates)
     ]
+
+
+BLOWN_UP = 1000.0
+"""``train_steps`` calls a run diverged once the loss on all of X exceeds this many times its starting value."""
+
+
+@dataclass
+class StepRun:
+    """One SGD run recorded at every update (step): the batch loss, and the loss on all samples after it."""
+
+    batch_size: int
+    learning_rate: float
+    model: Dense  # the trained model
+    batch_losses: list[float] = field(default_factory=list)  # loss of each update's batch, before the update
+    full_losses: list[float] = field(default_factory=list)  # loss on all of X after each update
+    batch_lengths: list[int] = field(default_factory=list)  # samples in each update's batch
+    diverged: int | None = None  # the update after which the loss on all of X blew up (see train_steps)
+
+    def updates_to(self, target_loss: float) -> int | None:
+        """The first update (1-based) after which the loss on all of X is <= ``target_loss``; None if never."""
+        target_loss = _checks.positive_float("StepRun.updates_to: target_loss", target_loss)
+        reached = np.flatnonzero(np.asarray(self.full_losses) <= target_loss)
+        return int(reached[0]) + 1 if len(reached) else None
+
+    def sample_gradients_to(self, target_loss: float) -> int | None:
+        """Per-sample gradients computed until ``updates_to(target_loss)``: the sum of those batches' lengths."""
+        updates = self.updates_to(target_loss)
+        return None if updates is None else int(np.sum(self.batch_lengths[:updates]))
+
+
+def train_steps(
+    make_model: Callable,
+    X,
+    y,
+    *,
+    loss,
+    batch_size: int,
+    learning_rate: float,
+    epochs: int,
+    target_loss: float | None = None,
+    max_updates: int | None = None,
+    rng=0,
+) -> StepRun:
+    """Plain SGD on ``make_model()``, recording the batch loss and the loss on all of X at every update.
+
+    Each epoch shuffles with ``rng`` (an int seed or a Generator) and keeps the
+    last partial batch, as ``course_utils.fit`` does. Stops after ``epochs``
+    epochs or ``max_updates`` updates (when given), at the first update that
+    brings the loss on all of X to ``target_loss`` or below (when given), or
+    when that loss turns inf/NaN or exceeds ``BLOWN_UP`` times its value before
+    training (``StepRun.diverged`` then holds the update). X ``(n_samples, n_inputs)``, y ``(n_samples,)``.
+    """
+    fn = "train_steps"
+    if not callable(make_model):
+        raise TypeError(f"{fn}: make_model must be a function with no arguments returning a Dense, got {make_model!r}")
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    loss = losses.get(loss, f"{fn}: loss")
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
+    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    steps = batching.steps_per_epoch(len(X), batch_size)
+    max_updates = _checks.optional_int(f"{fn}: max_updates", max_updates)
+    updates = min(epochs * steps, max_updates or epochs * steps)
+    _checks.updates_bound(fn, updates)
+    if updates * len(X) > 10**9:
+        raise ValueError(f"{fn}: updates * n_samples must be at most 10**9 (the loss on all of X is computed "
+                         f"after every update), got {updates} * {len(X)}")
+    if target_loss is not None:
+        target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
+    model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
+    _check_model(f"{fn}: make_model()", model)
+    X1 = np.hstack([model._inputs(X, fn), np.ones((len(X), 1))])  # a column of ones carries the bias
+    targets = model._targets(loss, y, len(X), fn)
+    step = model._step_function(loss)
+    run = StepRun(batch_size, learning_rate, model)
+    blown_up = BLOWN_UP * step(X1, targets)[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows on its way to inf
+        for _ in range(epochs):
+            for batch in batching._batch_indices(len(X), batch_size, steps, True, rng):
+                batch_loss, gradient = step(X1[batch], targets[batch])  # forward, backward
+                model.Wb -= learning_rate * gradient  # update
+                run.batch_losses.append(batch_loss)
+                run.full_losses.append(step(X1, targets)[0])
+                run.batch_lengths.append(len(batch))
+                if not run.full_losses[-1] <= blown_up:  # also True for NaN
+                    run.diverged = len(run.full_losses)
+                    return run
+                if target_loss is not None and run.full_losses[-1] <= target_loss:
+                    return run
+                if len(run.full_losses) == max_updates:
+                    return run
+    return run

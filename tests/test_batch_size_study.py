@@ -202,3 +202,68 @@ def test_sweep_rejects_bad_arguments(data, kwargs, error, words):
     arguments = {"loss": "mse", "batch_sizes": [8], "learning_rate": 0.01, "epochs": 1} | kwargs
     with pytest.raises(error, match=words):
         study.sweep(make_model, X, y, **arguments)
+
+
+# --- train_steps ---------------------------------------------------------------------------------------------------
+
+
+def test_train_steps_matches_fit_update_by_update(data):
+    X, y = data
+    run = study.train_steps(make_model, X, y, loss="mse", batch_size=50, learning_rate=0.05, epochs=3, rng=7)
+    model = make_model()
+    history = fit(model, X, y, loss="mse", optimizer=SGD(0.05), batch_size=50, epochs=3,
+                  rng=np.random.default_rng(7), verbose=0)
+    assert len(run.batch_losses) == len(run.full_losses) == 3 * 6  # ceil(256 / 50) = 6 updates per epoch
+    assert run.batch_lengths == [50] * 5 + [6] + [50] * 5 + [6] + [50] * 5 + [6]  # the partial last batch is kept
+    np.testing.assert_allclose(run.batch_losses, history.step_losses, rtol=1e-12)
+    assert run.full_losses[-1] == pytest.approx(model.loss(X, y, "mse"), rel=1e-12)
+    np.testing.assert_allclose(run.model.Wb, model.Wb, rtol=1e-12)
+    assert run.diverged is None
+
+
+def test_train_steps_counts_updates_and_sample_gradients_to_the_target_exactly(data):
+    X, y = data
+    run = study.train_steps(make_model, X, y, loss="mse", batch_size=50, learning_rate=0.05, epochs=50)
+    target = 1.5
+    k = run.updates_to(target)
+    assert run.full_losses[k - 1] <= target < min(run.full_losses[: k - 1])
+    assert run.sample_gradients_to(target) == sum(run.batch_lengths[:k])
+    assert k % 6 != 0 or k == 0, "this target is reached inside an epoch, not at its end"
+    stopped = study.train_steps(make_model, X, y, loss="mse", batch_size=50, learning_rate=0.05, epochs=50,
+                                target_loss=target)
+    assert len(stopped.full_losses) == k and stopped.full_losses == run.full_losses[:k]
+    assert run.updates_to(1e-9) is None and run.sample_gradients_to(1e-9) is None
+
+
+def test_train_steps_stops_after_max_updates(data):
+    X, y = data
+    run = study.train_steps(make_model, X, y, loss="mse", batch_size=16, learning_rate=0.01, epochs=100, max_updates=37)
+    assert len(run.full_losses) == len(run.batch_lengths) == 37
+
+
+def test_train_steps_reports_a_blown_up_run(data):
+    X, y = data
+    run = study.train_steps(make_model, X, y, loss="mse", batch_size=256, learning_rate=2.0, epochs=100)
+    start = make_model().loss(X, y, "mse")
+    assert run.diverged == len(run.full_losses) < 100
+    assert run.full_losses[-1] > study.BLOWN_UP * start >= max(run.full_losses[:-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"make_model": "Dense"}, TypeError, "make_model"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"learning_rate": 0}, ValueError, "learning_rate"),
+        ({"epochs": 1.5}, TypeError, "epochs"),
+        ({"max_updates": 0}, ValueError, "max_updates"),
+        ({"target_loss": -1}, ValueError, "target_loss"),
+        ({"epochs": 2 * 10**5}, ValueError, "n_samples"),
+        ({"make_model": lambda: "dense"}, TypeError, "make_model()"),
+    ],
+)
+def test_train_steps_rejects_bad_arguments(data, kwargs, error, words):
+    X, y = data
+    arguments = {"make_model": make_model, "loss": "mse", "batch_size": 8, "learning_rate": 0.01, "epochs": 1} | kwargs
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        study.train_steps(X=X, y=y, **arguments)

@@ -1,0 +1,201 @@
+"""Lesson 6's conclusions, asserted with the lesson's own code over its five seeds.
+
+The lesson's setup cell and the helper functions it defines (``last_updates_spread``, ``work_to_target``,
+``stability_runs``, ``held_out_loss``) are taken from the notebook with ``ast`` and run here, so these tests
+repeat the lesson's computations, which call ``course_utils.batch_size_study``. Expected values are derived or
+stated as properties (orderings, ratios), never copied from the lesson's output.
+"""
+
+import ast
+import math
+import tracemalloc
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from course_utils import batch_size_study as study
+
+LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_choose-a-batch-size.ipynb"
+HELPERS = ("last_updates_spread", "work_to_target", "stability_runs", "held_out_loss")
+SIZES = (1, 4, 16, 64, 256, 1024)
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    """A namespace holding the lesson's setup (data, make_model, SEEDS, best_loss) and its helper functions."""
+    code_cells = [cell.source for cell in nbformat.read(LESSON, as_version=4).cells if cell.cell_type == "code"]
+    setup = next(source for source in code_cells if "def make_model" in source)
+    namespace = {}
+    exec(compile(setup.replace("import matplotlib.pyplot as plt", ""), "lesson 6 setup", "exec"), namespace)
+    definitions = [node for source in code_cells for node in ast.parse(source).body
+                   if isinstance(node, ast.FunctionDef) and node.name in HELPERS]
+    assert sorted(node.name for node in definitions) == sorted(HELPERS), "the lesson should define its helpers"
+    exec(compile(ast.Module(definitions, type_ignores=[]), "lesson 6 helpers", "exec"), namespace)
+    namespace["target_loss"] = 1.01 * namespace["best_loss"]  # as in the lesson: within 1 % of the lowest loss
+    assert len(namespace["SEEDS"]) >= 5
+    return namespace
+
+
+def test_the_lesson_uses_the_setup_these_tests_assume(lesson):
+    source = LESSON.read_text()
+    assert "target_loss = 1.01 * best_loss" in source
+    for call in ("stability_runs(b, 0.4)", "stability_runs(1, learning_rate)", "for b in (4, 256):",
+                 "study.linear_scaling(0.0004, 1)", "\\\"epochs\\\": 2", "\\\"max_updates\\\": 600"):
+        assert call in source, f"lesson 6 should contain {call}"
+
+
+# --- step 4: the jagged batch loss is measurement noise -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spreads(lesson):
+    """[batch-loss std, predicted std, std of the loss on all samples, ratio] per batch size and seed."""
+    return {b: [lesson["last_updates_spread"](b, seed)[1] for seed in lesson["SEEDS"]] for b in (4, 256)}
+
+
+@pytest.mark.parametrize("batch_size", [4, 256])
+def test_batch_loss_spread_is_the_noise_of_scoring_b_samples(spreads, batch_size):
+    for seed, (batch_std, predicted, full_std, ratio) in enumerate(spreads[batch_size]):
+        assert batch_std == pytest.approx(predicted, rel=0.1), "the batch loss spreads as sampling predicts"
+        assert ratio == pytest.approx(batch_std / full_std)
+        assert ratio >= 50, f"the loss on all samples should spread at least 50x less (seed {seed}: {ratio:.0f}x)"
+
+
+def test_small_batches_wander_a_little_more(spreads):
+    for small, large in zip(spreads[4], spreads[256]):
+        assert small[2] > large[2]
+
+
+# --- step 6: work to the target ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_rate(lesson):
+    return {b: lesson["work_to_target"](b, 0.01) for b in SIZES}
+
+
+def test_with_one_learning_rate_every_batch_size_needs_about_the_same_updates(lesson, one_rate):
+    full_batch = np.mean(one_rate[1024][0])
+    for b, (updates, samples) in one_rate.items():
+        assert not np.isnan(updates).any(), f"batch {b} should reach the target"
+        assert np.mean(updates) == pytest.approx(full_batch, rel=0.1)
+        np.testing.assert_array_equal(samples, updates * b)  # 1024 samples: every batch is full
+    assert np.std(one_rate[1][0]) == max(np.std(updates) for updates, _ in one_rate.values()), "batch 1 spreads most"
+
+
+def test_with_one_learning_rate_smaller_batches_need_fewer_sample_gradients_every_seed(one_rate):
+    samples = np.array([one_rate[b][1] for b in SIZES])  # (batch sizes, seeds)
+    assert np.all(np.diff(samples, axis=0) > 0)
+    assert np.all(samples[0] < 1024), "batch 1 reaches the target within its first epoch"
+    assert np.all(samples[-1] > 100 * samples[0]), "the full batch computes hundreds of times more"
+
+
+def test_linear_scaling_keeps_sample_gradients_until_the_limit(lesson):
+    rate = study.linear_scaling(0.0004, 1)
+    work = {b: lesson["work_to_target"](b, rate(b)) for b in (4, 16, 64, 256, 1024)}
+    means = {b: np.mean(samples) for b, (_, samples) in work.items()}
+    assert max(means[b] for b in (4, 16, 64, 256)) < 1.05 * min(means[b] for b in (4, 16, 64, 256))
+    updates = [np.mean(work[b][0]) for b in (4, 16, 64, 256, 1024)]
+    assert all(a > b for a, b in zip(updates, updates[1:])), "fewer updates as the batch grows"
+    assert means[1024] > 1.2 * means[256], "near the stability limit the rule stops saving work"
+
+
+# --- step 7: stability ---------------------------------------------------------------------------------------------
+
+
+def limits(lesson):
+    X, X1 = lesson["X"], lesson["X1"]
+    full = 2 / np.linalg.eigvalsh(2 * X1.T @ X1 / len(X1)).max()
+    return full, 1 / (1 + np.max(X[:, 0] ** 2))
+
+
+def test_the_one_sample_bound_is_below_half_the_full_batch_limit_and_0_4_below_the_limit(lesson):
+    full, one_sample = limits(lesson)
+    assert one_sample < full / 2 and 0.4 < full
+    assert study.linear_scaling(0.0004, 1)(1024) < full, "step 6's linear rule stays below the limit"
+
+
+def test_one_sample_step_below_its_bound_never_overshoots(lesson):
+    """A step on sample x multiplies the error along (x, 1) by 1 - 2 lr (x^2 + 1): |.| <= 1 below 1 / (1 + x^2)."""
+    _, one_sample = limits(lesson)
+    for x in lesson["X"][:, 0]:
+        assert abs(1 - 2 * one_sample * (x**2 + 1)) <= 1 + 1e-12
+    x = np.max(np.abs(lesson["X"][:, 0]))
+    assert abs(1 - 2 * 0.4 * (x**2 + 1)) > 1, "at 0.4 the largest sample's step overshoots"
+
+
+def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson):
+    best = lesson["best_loss"]
+    assert all(run.diverged is not None for run in lesson["stability_runs"](1, 0.4))
+    full_batch = lesson["stability_runs"](1024, 0.4)
+    assert all(len(run.full_losses) == 1024 for run in full_batch)
+    assert all(run.diverged is None and run.full_losses[-1] == pytest.approx(best, rel=1e-3) for run in full_batch)
+    for b in (4, 16, 64):
+        for run, full in zip(lesson["stability_runs"](b, 0.4), full_batch):
+            assert run.diverged is None and run.full_losses[-1] > full.full_losses[-1]
+
+
+def test_batch_1_does_not_diverge_at_the_one_sample_bound(lesson):
+    assert all(run.diverged is None for run in lesson["stability_runs"](1, 0.2))
+
+
+# --- step 8: held-out data -----------------------------------------------------------------------------------------
+
+
+def held_out(lesson, **budget):
+    return np.array([[lesson["held_out_loss"](b, seed, **budget) for seed in lesson["SEEDS"]] for b in SIZES])
+
+
+def test_after_the_same_epochs_smaller_batches_do_better_on_held_out_data_every_seed(lesson):
+    losses = held_out(lesson, epochs=2)
+    assert np.all(np.diff(losses, axis=0) > 0)
+
+
+def test_after_the_same_updates_batch_1_is_worst_on_average_and_the_rest_agree(lesson):
+    losses = held_out(lesson, epochs=600, max_updates=600)
+    means, stds = losses.mean(axis=1), losses.std(axis=1)
+    assert means[0] == means.max() and stds[0] == stds.max()
+    assert means[1:].max() - means[1:].min() < 0.1 * (means[0] - means[-1])
+
+
+# --- steps 3, 5 and 10: updates per epoch, memory, gradient noise ---------------------------------------------------
+
+
+def test_updates_per_epoch_are_n_over_b_rounded_up(lesson):
+    runs = study.sweep(lesson["make_model"], lesson["X"], lesson["y"], loss="mse", batch_sizes=[1, 3, 1024],
+                       learning_rate=0.01, epochs=1)
+    assert [run.steps_per_epoch for run in runs] == [1024, math.ceil(1024 / 3), 1]
+
+
+def test_working_memory_grows_linearly_with_the_batch(lesson):
+    model = lesson["Dense"](3072, 10, activation="softmax", rng=0)
+    images, labels = np.random.default_rng(0).random((1024, 3072)), np.arange(1024) % 10
+    peaks = []
+    for b in (256, 1024):
+        tracemalloc.start()
+        model.loss_and_gradients(images[:b], labels[:b], "sparse_categorical_crossentropy")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert 3 < peaks[1] / peaks[0] < 5
+
+
+def test_gradient_noise_falls_as_one_over_sqrt_b_over_seeds(lesson):
+    sizes = [1, 4, 16, 64, 256]
+    for seed in lesson["SEEDS"]:
+        noise = study.gradient_noise(lesson["make_model"](), lesson["X"], lesson["y"], loss="mse",
+                                     batch_sizes=sizes, n_batches=200, rng=seed)
+        assert np.polyfit(np.log(sizes), np.log(noise), 1)[0] == pytest.approx(-0.5, abs=0.1)
+
+
+def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
+    """The explorer's own training (course_utils.explorer.train) on the lesson's data, over seeds."""
+    from course_utils.explorer import train
+
+    X, y = lesson["X"], lesson["y"]
+    for seed in lesson["SEEDS"]:
+        small = train(X, y, loss="mse", activation="linear", batch_size=1, learning_rate=0.4, epochs=10, seed=seed)
+        assert max(small.step_losses) > 1000 * small.step_losses[0], "orders of magnitude"
+        full = train(X, y, loss="mse", activation="linear", batch_size=1024, learning_rate=0.4, epochs=10, seed=seed)
+        assert np.all(np.diff(full.history["loss"]) < 0)
