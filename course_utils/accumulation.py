@@ -1,0 +1,147 @@
+"""Gradient accumulation on seed 004's problem ``h(x) = theta0 + theta1 * x``, and logical devices, for lesson 8.
+
+Accumulation splits one big batch into micro-batches, takes each micro-batch's
+mean gradient (``course_utils.gd.gradient``), adds them up with a weight each,
+and makes ONE update. It equals the big-batch step when each micro-batch's
+weight is its share of the samples, ``len(micro_batch) / len(batch)``. Equal
+weights ``1/k`` (what Keras' ``gradient_accumulation_steps=k`` uses) give the
+same step only when all ``k`` micro-batches hold the same number of samples.
+
+Data parallelism accumulates across devices instead of across time:
+``split_cpu`` makes logical CPU devices for ``tf.distribute.MirroredStrategy``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from course_utils import _checks, batching, gd
+
+WEIGHTINGS = ("size", "equal")
+"""``"size"``: weight ``n_i / n`` (always the big batch); ``"equal"``: weight ``1/k`` (Keras)."""
+
+
+def _weighting(fn: str, weighting) -> str:
+    if not isinstance(weighting, str):
+        raise TypeError(f"{fn}: weighting must be one of {WEIGHTINGS}, got {_checks._got(weighting)}")
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"{fn}: weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+    return weighting
+
+
+def _theta(fn: str, theta) -> np.ndarray:
+    theta = _checks.finite(f"{fn}: theta", _checks.numeric_array(f"{fn}: theta", theta, dtype=float))
+    if theta.shape != (2,):
+        raise ValueError(f"{fn}: theta must be [theta0, theta1] (shape (2,)), got shape {theta.shape}")
+    return theta
+
+
+def _batch(fn: str, X, y) -> tuple[np.ndarray, np.ndarray]:
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    if not (X.ndim == 1 or (X.ndim == 2 and X.shape[1] == 1)) or y.ndim != 1:
+        raise ValueError(f"{fn}: X must have shape (m,) or (m, 1) and y shape (m,), got X {X.shape} and y {y.shape}")
+    return X, y
+
+
+def micro_batch_sizes(n_samples: int, micro_batch_size: int) -> list[int]:
+    """The sizes of the micro-batches one batch of ``n_samples`` splits into, in order.
+
+    All are ``micro_batch_size`` except perhaps the last, which holds the rest:
+    ``micro_batch_sizes(100, 32) == [32, 32, 32, 4]``.
+    """
+    fn = "micro_batch_sizes"
+    n_samples = _checks.positive_int(f"{fn}: n_samples", n_samples)
+    micro_batch_size = _checks.positive_int(f"{fn}: micro_batch_size", micro_batch_size)
+    return [len(b) for b in batching.batch_indices(n_samples, micro_batch_size, shuffle=False)]
+
+
+def micro_batch_weights(sizes, *, weighting: str = "size") -> np.ndarray:
+    """One weight per micro-batch, shape ``(k,)``, summing to 1.
+
+    ``sizes`` lists the micro-batch sizes (whole numbers >= 1). ``"size"`` gives
+    ``sizes[i] / sum(sizes)``, which makes the weighted sum of the micro-batch
+    mean gradients equal the big batch's mean gradient; ``"equal"`` gives ``1/k``.
+    """
+    fn = "micro_batch_weights"
+    weighting = _weighting(fn, weighting)
+    if isinstance(sizes, (str, bytes, dict)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
+        raise TypeError(f"{fn}: sizes must be a non-empty list of whole numbers >= 1, got {_checks._got(sizes)}")
+    sizes = np.array([_checks.positive_int(f"{fn}: sizes[{i}]", s) for i, s in enumerate(sizes)], dtype=float)
+    if weighting == "equal":
+        return np.full(len(sizes), 1.0 / len(sizes))
+    return sizes / sizes.sum()
+
+
+def accumulated_gradient(theta, X, y, micro_batch_size: int, *, weighting: str = "size") -> np.ndarray:
+    """The gradient one accumulated update uses, shape ``(2,)``.
+
+    X ``(m,)`` or ``(m, 1)`` and y ``(m,)`` are the whole (big) batch; it is cut
+    in order into micro-batches of ``micro_batch_size`` (the last may be smaller),
+    and the micro-batches' mean gradients are summed with ``micro_batch_weights``.
+    """
+    fn = "accumulated_gradient"
+    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    micro_batch_size = _checks.positive_int(f"{fn}: micro_batch_size", micro_batch_size)
+    weighting = _weighting(fn, weighting)
+    parts = batching.batch_indices(len(X), micro_batch_size, shuffle=False)
+    weights = micro_batch_weights([len(p) for p in parts], weighting=weighting)
+    total = np.zeros(2)
+    for weight, part in zip(weights, parts):
+        total += weight * gd.gradient(theta, X[part], y[part])  # one micro-batch: forward + backward
+    return total
+
+
+def accumulation_step(
+    theta, X, y, micro_batch_size: int, *, learning_rate: float, weighting: str = "size"
+) -> np.ndarray:
+    """``theta - learning_rate * accumulated_gradient(...)``: one update from all micro-batches, shape ``(2,)``."""
+    fn = "accumulation_step"
+    learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
+    theta = _theta(fn, theta)
+    return theta - learning_rate * accumulated_gradient(theta, X, y, micro_batch_size, weighting=weighting)
+
+
+def big_batch_step(theta, X, y, *, learning_rate: float) -> np.ndarray:
+    """One plain SGD update on the whole batch at once: ``theta - learning_rate * gd.gradient(theta, X, y)``."""
+    fn = "big_batch_step"
+    learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
+    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    return theta - learning_rate * gd.gradient(theta, X, y)
+
+
+def split_cpu(n_devices: int = 2) -> list[str]:
+    """Split the CPU into ``n_devices`` logical TensorFlow devices; return their names.
+
+    Must run before TensorFlow starts (before ``course_utils.keras_tools``, Keras
+    models or any TensorFlow operation); TensorFlow's C++ start-up lines are
+    hidden while it loads. Calling it again with the same ``n_devices`` is harmless.
+    """
+    n_devices = _checks.positive_int("split_cpu: n_devices", n_devices)
+    if n_devices > 64:
+        raise ValueError(f"split_cpu: n_devices must be at most 64, got {n_devices}")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TensorFlow's C++ start-up log ignores TF_CPP_MIN_LOG_LEVEL
+    try:
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        wanted = [tf.config.LogicalDeviceConfiguration() for _ in range(n_devices)]
+        try:
+            tf.config.set_logical_device_configuration(cpu, wanted)
+        except RuntimeError:  # TensorFlow has started: fine only if it already has these devices
+            if len(tf.config.list_logical_devices("CPU")) != n_devices:
+                raise RuntimeError(
+                    f"split_cpu: TensorFlow has already started with {len(tf.config.list_logical_devices('CPU'))} "
+                    f"CPU device(s), so n_devices={n_devices} cannot be set; restart the kernel and call "
+                    "split_cpu in the first cell, before importing course_utils.keras_tools or Keras"
+                ) from None
+        names = [device.name for device in tf.config.list_logical_devices("CPU")]
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return names
