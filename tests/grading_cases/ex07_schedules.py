@@ -1,0 +1,108 @@
+"""Known-wrong submissions of ex07_schedules and the score each must get (9 points in all).
+
+The format is ex01_counting_steps.py's: each case edits the solution code as a student might;
+``fails`` lists the graded test cells that must score 0 and ``score`` is the total.
+"""
+
+EXPONENT = "    p = step / decay_steps\n    if staircase:\n        p = math.floor(p)\n"
+RAMP = "    return float(start + (target - start) * step / warmup_steps)"
+UPDATE = "        theta = theta - schedule(step) * gradient"
+GRADIENT = "        gradient = np.array([error.mean(), (error * x).mean()])"
+SCALING = (
+    '    if rule == "linear":\n        return base_learning_rate * k\n'
+    '    if rule == "sqrt":\n        return base_learning_rate * math.sqrt(k)\n'
+    "    raise ValueError(f\"rule must be 'linear' or 'sqrt', got {rule!r}\")"
+)
+
+CASES = {
+    "staircase_ignored": {
+        "why": "exponential_decay never rounds the exponent down: staircase=True changes nothing",
+        "edit": {"exponential_decay": [(EXPONENT, "    p = step / decay_steps\n")]},
+        "fails": ["test_exponential_decay_staircase"],
+        "score": 8,
+    },
+    "always_staircase": {
+        "why": "the exponent is step // decay_steps whatever staircase says: a staircase every time",
+        "edit": {"exponential_decay": [(EXPONENT, "    p = step // decay_steps\n")]},
+        "fails": ["test_exponential_decay"],
+        "score": 8,
+    },
+    "warmup_one_step_ahead": {
+        "why": "the ramp uses step + 1: the first update already gets a rate above start",
+        "edit": {"linear_warmup": [(RAMP, "    return float(start + (target - start) * (step + 1) / warmup_steps)")]},
+        "fails": ["test_warmup_ramp", "test_warmup_then_target"],
+        "score": 7,
+    },
+    "warmup_divides_by_zero": {
+        "why": "the ramp is computed before the warmup check: warmup_steps=0 divides by zero",
+        "replace": {"linear_warmup": (
+            "def linear_warmup(step, target, warmup_steps, start=0.0):\n"
+            "    rate = start + (target - start) * step / warmup_steps\n"
+            "    return float(target if step >= warmup_steps else rate)\n")},
+        "fails": ["test_warmup_then_target"],
+        "score": 8,
+    },
+    "rule_ignored": {
+        "why": "scaled_learning_rate always scales linearly and accepts any rule",
+        "edit": {"scaled_learning_rate": [(SCALING, "    return base_learning_rate * k")]},
+        "fails": ["test_sqrt_scaling_and_bad_rule"],
+        "score": 8,
+    },
+    "sum_not_mean": {
+        "why": "the gradient sums over the samples instead of averaging: 100 times too large a step",
+        "edit": {"descend_with_schedule": [(GRADIENT, "        gradient = np.array([error.sum(), (error * x).sum()])")]},
+        "fails": ["test_constant_schedule_is_full_batch_gd", "test_decaying_schedule"],
+        "score": 7,
+    },
+    "schedule_asked_once": {
+        "why": "the rate is taken once, before the loop: a constant schedule works, a decaying one is ignored",
+        "edit": {"descend_with_schedule": [
+            ("    for step in range(steps):", "    rate = schedule(0)\n    for step in range(steps):"),
+            (UPDATE, "        theta = theta - rate * gradient")]},
+        "fails": ["test_schedule_called_once_per_update", "test_decaying_schedule"],
+        "score": 7,
+    },
+    "step_off_by_one": {
+        "why": "schedule(step + 1): the first update uses the rate of the second, as if iterations started at 1",
+        "edit": {"descend_with_schedule": [(UPDATE, "        theta = theta - schedule(step + 1) * gradient")]},
+        "fails": ["test_schedule_called_once_per_update", "test_decaying_schedule"],
+        "score": 7,
+    },
+    # Graded on observations: the hidden tests use other values than the visible ones.
+    "hardcoded_visible_staircase": {
+        "why": "exponential_decay looks up the visible staircase answers and never rounds otherwise",
+        "edit": {"exponential_decay": [(EXPONENT, (
+            "    seen = {0: 0.1, 99: 0.1, 100: 0.05, 199: 0.05, 250: 0.025}\n"
+            "    if staircase and decay_steps == 100 and step in seen:\n"
+            "        return seen[step]\n"
+            "    p = step / decay_steps\n"))]},
+        "fails": ["test_exponential_decay_staircase"],
+        "score": 8,
+    },
+    # Correct solutions written another way keep full marks.
+    "floor_division_and_numpy_floats": {
+        "why": "step // decay_steps for the staircase, np.float64 results left unconverted",
+        "edit": {
+            "exponential_decay": [(EXPONENT, "    p = step // decay_steps if staircase else step / decay_steps\n"),
+                                  ("    return float(initial_learning_rate * decay_rate**p)",
+                                   "    return np.float64(initial_learning_rate) * np.power(decay_rate, p)")],
+        },
+        "fails": [],
+        "score": None,
+    },
+    "min_warmup_and_matrix_gradient": {
+        "why": "the ramp with min(); the gradient as a design-matrix product; sqrt via ** 0.5",
+        "edit": {
+            "linear_warmup": [(
+                "    if step >= warmup_steps:\n        return float(target)\n" + RAMP,
+                "    if not warmup_steps:\n        return target\n"
+                "    return start + (target - start) * min(step, warmup_steps) / warmup_steps")],
+            "descend_with_schedule": [(GRADIENT, (
+                "        design = np.column_stack([np.ones_like(x), x])\n"
+                "        gradient = design.T @ error / len(x)"))],
+            "scaled_learning_rate": [("base_learning_rate * math.sqrt(k)", "base_learning_rate * k**0.5")],
+        },
+        "fails": [],
+        "score": None,
+    },
+}
