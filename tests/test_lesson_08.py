@@ -44,7 +44,7 @@ def test_lesson_is_clean_and_has_the_course_shape():
     assert 10 <= len(nb.cells) <= 25
     opening, closing = nb.cells[0].source, nb.cells[-1].source
     assert opening.startswith("# ") and "What you'll learn" in opening and "What you'll need" in opening
-    assert closing.startswith("## Summary") and "exercise is coming" in closing
+    assert closing.startswith("## Summary") and "exercises/ex08_bigger_batches/ex08_bigger_batches.ipynb" in closing
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     steps = [int(m) for m in re.findall(r"^\*\*Step (\d+)\. ", text, flags=re.M)]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 5, steps
