@@ -52,7 +52,7 @@ def _cases(assignment: str) -> dict[str, dict]:
         spec.loader.exec_module(module)
         for name, case in module.CASES.items():
             if "score" in case and not any(word in name for word in SLOW) and not case.get("needs"):
-                cases[name] = case
+                cases[name] = {**case, "score": full if case["score"] is None else case["score"]}  # None: full marks
     return cases
 
 
