@@ -24,7 +24,7 @@ LESSON_FILES = {
 EXERCISES = {
     4: ["exercises/ex05_keras_fit/ex05_keras_fit.ipynb"],
     5: ["exercises/ex04_loss_curves/ex04_loss_curves.ipynb"],
-    6: ["exercises/ex03_update_loops/ex03_update_loops.ipynb", "exercises/ex04_loss_curves/ex04_loss_curves.ipynb"],
+    6: ["exercises/ex06_batch_sizes/ex06_batch_sizes.ipynb"],
 }
 
 
@@ -89,7 +89,8 @@ def test_every_figure_says_what_its_x_axis_counts(number):
 
 @pytest.mark.parametrize("number", LESSON_FILES)
 def test_lessons_use_keras_3_names_and_no_downloads(number):
-    code = code_of(number)
+    # lesson 4 runs seed 000's own lines once, each marked "# the note's ...", to show what they do in Keras 3
+    code = "\n".join(line for line in code_of(number).splitlines() if "# the note's" not in line)
     assert "tensorflow.keras" not in code and "keras.datasets" not in code
     assert re.search(r"\blr=", code.replace("SGD(lr=0.01)  # the note's call", "")) is None
 
@@ -166,11 +167,33 @@ def test_lesson_5_running_means_agrees_with_course_utils_fit():
 
 def test_lesson_6_contains_the_required_experiments():
     code, text = code_of(6), text_of(6)
-    for needed in ("study.sweep(", "seconds_per_epoch", "seconds_to", "study.linear_scaling(", "except FloatingPointError",
-                   "study.gradient_noise(", "np.sqrt(noise_sizes)", "loglog", "tracemalloc", "step (update)"):
+    for needed in ("study.sweep(", "seconds_per_epoch", "study.train_steps(", "updates_to(", "sample_gradients_to(",
+                   "study.linear_scaling(", "eigvalsh", "X_test", "timeit", "study.gradient_noise(",
+                   "np.sqrt(noise_sizes)", "loglog", "tracemalloc", "step (update)", "full_losses", "batch_losses",
+                   "explore_batch_size(X, y"):
         assert needed in code, f"lesson 6 should use {needed}"
-    assert "Goyal" in text and "1/√b" in text
+    for needed in ("Goyal", "1/√b", "2 / λ_max", "held-out", "sample-gradients", "2ⁿ", "학습이 잘 되지만",
+                   "무조건은 아니다", "불안정한 훈련", "no exercise of its own"):
+        assert needed in text, f"lesson 6 should say {needed}"
     assert "import keras" not in code  # the sweeps use the NumPy reference, to stay fast
+
+
+def test_lesson_6_code_lines_fit_in_88_columns():
+    for line in code_of(6).splitlines():
+        assert len(line) <= 88, f"lesson 6 has a code line of {len(line)} columns: {line}"
+
+
+def test_lesson_6_sgd_steps_agrees_with_the_package():
+    namespace = {"np": np, "batch_indices": batch_indices, "make_model": lambda: Dense(1, rng=0)}
+    sgd_steps = defined_function(6, "sgd_steps", namespace)
+    X, y = datasets.linear_regression(300, rng=2)
+    for batch_size, learning_rate, seed in ((1, 0.05, 0), (32, 0.1, 3), (100, 0.2, 4), (300, 0.3, 5)):
+        batch_losses, full_losses = sgd_steps(X, y, batch_size, learning_rate, 3, np.random.default_rng(seed))
+        run = study.train_steps(lambda: Dense(1, rng=0), X, y, loss="mse", batch_size=batch_size,
+                                learning_rate=learning_rate, epochs=3, rng=seed)
+        assert len(batch_losses) == 3 * -(-300 // batch_size) == len(run.full_losses)
+        np.testing.assert_allclose(batch_losses, run.batch_losses, rtol=1e-10)
+        np.testing.assert_allclose(full_losses, run.full_losses, rtol=1e-10)
 
 
 def test_lesson_6_gradient_noise_at_agrees_with_the_package():

@@ -45,3 +45,16 @@ def test_lesson_runs_top_to_bottom(path):
 def test_there_are_six_lessons_in_order():
     numbers = [p.name[:2] for p in LESSONS]
     assert [n for n in numbers if n != "00"] == ["01", "02", "03", "04", "05", "06"], numbers
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_code_lines_fit_in_88_columns(path):
+    nb = nbformat.read(path, as_version=4)
+    long_lines = [
+        f"cell {i}, {len(line)} columns: {line}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > 88
+    ]
+    assert not long_lines, f"{path.name}: code lines longer than 88 columns (reflow them):\n" + "\n".join(long_lines)
