@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/class_grading.py                      # 20 students x ex01-ex03, 1 and 2 workers
     .venv/bin/python benchmarks/class_grading.py --students 200 --assignments ex01_counting_steps ex02_minibatches \\
-        ex03_update_loops ex04_loss_curves ex05_keras_fit
+        ex03_update_loops ex05_loss_curves ex04_keras_fit
 
 In a temporary course it hands in, for every student and assignment, one of a
 mix of submissions with a known score: correct, blank, and each honest mistake

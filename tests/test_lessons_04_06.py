@@ -22,8 +22,8 @@ LESSON_FILES = {
     6: "06_choose-a-batch-size.ipynb",
 }
 EXERCISES = {
-    4: ["exercises/ex05_keras_fit/ex05_keras_fit.ipynb"],
-    5: ["exercises/ex04_loss_curves/ex04_loss_curves.ipynb"],
+    4: ["exercises/ex04_keras_fit/ex04_keras_fit.ipynb"],
+    5: ["exercises/ex05_loss_curves/ex05_loss_curves.ipynb"],
     6: ["exercises/ex06_batch_sizes/ex06_batch_sizes.ipynb"],
 }
 
@@ -173,7 +173,7 @@ def test_lesson_6_contains_the_required_experiments():
                    "explore_batch_size(X, y"):
         assert needed in code, f"lesson 6 should use {needed}"
     for needed in ("Goyal", "1/√b", "2 / λ_max", "held-out", "sample-gradients", "2ⁿ", "학습이 잘 되지만",
-                   "무조건은 아니다", "불안정한 훈련", "no exercise of its own"):
+                   "무조건은 아니다", "불안정한 훈련", "exercises/ex06_batch_sizes"):
         assert needed in text, f"lesson 6 should say {needed}"
     assert "import keras" not in code  # the sweeps use the NumPy reference, to stay fast
 

@@ -42,9 +42,9 @@ def test_lesson_runs_top_to_bottom(path):
     assert not errors, errors
 
 
-def test_there_are_six_lessons_in_order():
+def test_there_are_eight_lessons_in_order():
     numbers = [p.name[:2] for p in LESSONS]
-    assert [n for n in numbers if n != "00"] == ["01", "02", "03", "04", "05", "06"], numbers
+    assert numbers == [f"{n:02d}" for n in range(9)], numbers
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)

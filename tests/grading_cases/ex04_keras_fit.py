@@ -1,4 +1,4 @@
-"""Known-wrong submissions of ex05_keras_fit and the score each must get (8 points in all).
+"""Known-wrong submissions of ex04_keras_fit and the score each must get (8 points in all).
 
 Each case edits the correct submission as a student might; see ex01_counting_steps.py for the format.
 The last cases are correct solutions written another way: they must keep full marks.

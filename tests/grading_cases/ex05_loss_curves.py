@@ -1,4 +1,4 @@
-"""Known-wrong submissions of ex04_loss_curves and the score each must get (7 points in all).
+"""Known-wrong submissions of ex05_loss_curves and the score each must get (7 points in all).
 
 Each case edits the correct submission as a student might; see ex01_counting_steps.py for the format.
 The last cases are correct solutions written another way: they must keep full marks.
