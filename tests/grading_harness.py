@@ -28,14 +28,18 @@ BLOCK = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>\w+) (?P<who>[\w-]+)[ \t]*\n(?
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 
 
-def require_sandbox() -> None:
-    """Skip (or, under CI=true, fail) when the grading sandbox cannot run here."""
-    reason = Sandbox().available()
+def skip_or_fail(reason: str | None, what: str) -> None:
+    """With a ``reason``, skip on a laptop and fail under ``CI=true`` (CI must exercise ``what``)."""
     if reason is None:
         return
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must exercise the grading sandbox: {reason}")
+        pytest.fail(f"CI must exercise {what}: {reason}")
     pytest.skip(reason)
+
+
+def require_sandbox() -> None:
+    """Skip (or, under CI=true, fail) when the grading sandbox cannot run here."""
+    skip_or_fail(Sandbox().available(), "the grading sandbox")
 
 
 def postgres_bin() -> pathlib.Path | None:
@@ -64,11 +68,7 @@ def require_postgres() -> None:
             pwd.getpwnam("postgres")
         except KeyError:
             reason = "no postgres user (Debian's postgresql package creates it): run `bash .ci/install_system_packages.sh`"
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must exercise PostgreSQL: {reason}")
-    pytest.skip(reason)
+    skip_or_fail(reason, "PostgreSQL")
 
 
 def read(path: pathlib.Path):
