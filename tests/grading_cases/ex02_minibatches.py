@@ -34,7 +34,9 @@ CASES = {
         "why": "no argument checks: mismatched X and y give batches with wrong labels, batch_size=0 hangs or breaks",
         "edit": {"minibatches": [
             ("    if len(X) != len(y):\n", "    if False:\n"),
-            ("isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1", "False"),
+            ("isinstance(batch_size, bool)\n"
+             "            or not isinstance(batch_size, (int, np.integer))\n"
+             "            or batch_size < 1", "False"),
         ]},
         "fails": ["test_bad_input"],
         "score": 5,
@@ -104,7 +106,7 @@ CASES.update({
     "type_error_for_zero": {
         "why": "batch_size=0 raises TypeError where Part C asks for ValueError (a whole number below 1)",
         "edit": {"minibatches": [
-            ("raise ValueError(f\"batch_size must be", "raise TypeError(f\"batch_size must be"),
+            ("raise ValueError(\"batch_size must be", "raise TypeError(\"batch_size must be"),
         ]},
         "fails": ["test_bad_input"],
         "score": 5,
