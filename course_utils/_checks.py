@@ -86,6 +86,15 @@ def flag(name: str, value) -> bool:
     return bool(value)
 
 
+def choice(name: str, value, choices) -> str:
+    """``value`` if it is one of the strings ``choices``, else a TypeError or ValueError naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}, got {_got(value)}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
 def rng_from(rng, name: str = "rng") -> np.random.Generator:
     """Turn ``None``, an int seed >= 0 or a Generator into a Generator."""
     if isinstance(rng, np.random.Generator):

@@ -25,18 +25,11 @@ WEIGHTINGS = ("size", "equal")
 
 
 def _weighting(fn: str, weighting) -> str:
-    if not isinstance(weighting, str):
-        raise TypeError(f"{fn}: weighting must be one of {WEIGHTINGS}, got {_checks._got(weighting)}")
-    if weighting not in WEIGHTINGS:
-        raise ValueError(f"{fn}: weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-    return weighting
+    return _checks.choice(f"{fn}: weighting", weighting, WEIGHTINGS)
 
 
 def _theta(fn: str, theta) -> np.ndarray:
-    theta = _checks.finite(f"{fn}: theta", _checks.numeric_array(f"{fn}: theta", theta, dtype=float))
-    if theta.shape != (2,):
-        raise ValueError(f"{fn}: theta must be [theta0, theta1] (shape (2,)), got shape {theta.shape}")
-    return theta
+    return gd._theta(theta, fn)
 
 
 def _batch(fn: str, X, y) -> tuple[np.ndarray, np.ndarray]:
