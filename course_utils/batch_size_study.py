@@ -120,6 +120,19 @@ class Run:
         return None if epochs is None else float(np.sum(self.epoch_seconds[:epochs]))
 
 
+def _run_arguments(fn, make_model, X, y, loss, batch_size, epochs, target_loss):
+    """The checked arguments ``train`` and ``train_steps`` share, or an error naming the bad one."""
+    if not callable(make_model):
+        raise TypeError(f"{fn}: make_model must be a function with no arguments returning a Dense, got {make_model!r}")
+    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
+    loss = losses.get(loss, f"{fn}: loss")
+    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    if target_loss is not None:
+        target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
+    return X, y, loss, batch_size, epochs, target_loss
+
+
 def train(
     make_model: Callable,
     X,
@@ -139,15 +152,9 @@ def train(
     the FloatingPointError message instead of raising. X ``(n_samples, n_inputs)``, y ``(n_samples,)``.
     """
     fn = "train"
-    if not callable(make_model):
-        raise TypeError(f"{fn}: make_model must be a function with no arguments returning a Dense, got {make_model!r}")
-    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
-    loss = losses.get(loss, f"{fn}: loss")
-    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
-    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
+    X, y, loss, batch_size, epochs, target_loss = _run_arguments(
+        fn, make_model, X, y, loss, batch_size, epochs, target_loss)
     _checks.updates_bound(fn, epochs * batching.steps_per_epoch(len(X), batch_size))
-    if target_loss is not None:
-        target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
     optimizer = SGD(_checks.positive_float(f"{fn}: learning_rate", learning_rate))
     model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
     _check_model(f"{fn}: make_model()", model)
@@ -261,13 +268,9 @@ def train_steps(
     training (``StepRun.diverged`` then holds the update). X ``(n_samples, n_inputs)``, y ``(n_samples,)``.
     """
     fn = "train_steps"
-    if not callable(make_model):
-        raise TypeError(f"{fn}: make_model must be a function with no arguments returning a Dense, got {make_model!r}")
-    X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
-    loss = losses.get(loss, f"{fn}: loss")
-    batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
+    X, y, loss, batch_size, epochs, target_loss = _run_arguments(
+        fn, make_model, X, y, loss, batch_size, epochs, target_loss)
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
-    epochs = _checks.positive_int(f"{fn}: epochs", epochs)
     steps = batching.steps_per_epoch(len(X), batch_size)
     max_updates = _checks.optional_int(f"{fn}: max_updates", max_updates)
     updates = min(epochs * steps, max_updates or epochs * steps)
@@ -275,8 +278,6 @@ def train_steps(
     if updates * len(X) > 10**9:
         raise ValueError(f"{fn}: updates * n_samples must be at most 10**9 (the loss on all of X is computed "
                          f"after every update), got {updates} * {len(X)}")
-    if target_loss is not None:
-        target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
     model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
     _check_model(f"{fn}: make_model()", model)
     X1 = np.hstack([model._inputs(X, fn), np.ones((len(X), 1))])  # a column of ones carries the bias
