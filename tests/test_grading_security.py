@@ -271,3 +271,29 @@ def test_what_lives_under_tmp_stays_visible_in_the_sandbox(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("here"), result.stdout
+
+
+def test_the_kernel_gets_the_thread_counts_it_is_given_and_no_other_variables(tmp_path, monkeypatch):
+    """threads > 0 sets NumPy's and TensorFlow's thread counts; 0 passes the grader's own through."""
+    require_sandbox()
+    import json
+    import sys
+
+    from course_utils.grading.sandbox import THREAD_ENV, Limits, Sandbox
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.setenv("GRADER_SECRET_TOKEN", "do-not-leak")
+    seen = {}
+    for threads in (0, 3):
+        folders = [tmp_path / f"{name}{threads}" for name in ("work", "sockets", "scratch")]
+        for folder in folders:
+            folder.mkdir()
+        command = Sandbox(limits=Limits(threads=threads)).command(
+            [sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
+            workdir=str(folders[0]), socket_dir=str(folders[1]), scratch_dir=str(folders[2]))
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        seen[threads] = json.loads(result.stdout)
+    assert seen[0]["OMP_NUM_THREADS"] == "7" and "TF_NUM_INTRAOP_THREADS" not in seen[0]
+    assert {name: seen[3].get(name) for name in THREAD_ENV} == {name: "3" for name in THREAD_ENV}
+    assert "GRADER_SECRET_TOKEN" not in seen[0] and "GRADER_SECRET_TOKEN" not in seen[3]

@@ -172,12 +172,31 @@ def test_ctrl_c_stops_the_runs_and_leaves_nothing_half_written(course):
     assert "INTERRUPTED loop_b: stopped; removed from the gradebook" in out
     assert not (course / "autograded" / "loop_a").exists() and not (course / "autograded" / "loop_b").exists()
     assert _in_gradebook(course, ("loop_a", "loop_b")) == []
-    left = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
-            if any("--student=loop_" in part for part in p.info["cmdline"] or [])]
-    assert left == [], left
+    assert _left_in(course) == []
     result = run_command(course, "--workers", "2", "--student", "loop_a", "loop_b", "--ExecutePreprocessor.timeout=5")
     assert "graded 2, failed 0" in result.stdout, result.stdout + result.stderr[-3000:]
     expect_scores(course, {"loop_a": {"score": 7}, "loop_b": {"score": 7}})
+
+
+def test_a_submission_past_its_time_fails_by_name_and_a_new_worker_grades_the_next(course):
+    hand_in(course, ASSIGNMENT, {"loop_timeout": LOOP})
+    result = run_command(course, "--workers", "1", "--timeout", "10", "--student", "loop_timeout", "a_correct",
+                         "--force", "--ExecutePreprocessor.timeout=300")
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert "graded 1, failed 1" in result.stdout
+    assert "FAILED loop_timeout: timed out after 10 s" in result.stdout
+    expect_scores(course, {"a_correct": CASES["a_correct"]})
+    assert _left_in(course) == []
+    shutil.rmtree(course / "submitted" / "loop_timeout")  # the tests below grade every submission
+
+
+def _left_in(course) -> list:
+    """Processes still running in the course or on its files (a worker, a kernel, its sandbox)."""
+    left = []
+    for process in psutil.process_iter(["cmdline", "cwd"]):
+        if str(course) in " ".join(process.info["cmdline"] or []) or str(course) in (process.info["cwd"] or ""):
+            left.append(process.info["cmdline"])
+    return left
 
 
 def _in_gradebook(course, students) -> list[str]:

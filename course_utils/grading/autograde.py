@@ -5,12 +5,20 @@ Run from the course root (it reads nbgrader_config.py there, like nbgrader)::
     python -m course_utils.grading.autograde ASSIGNMENT --workers N [--student ID ...] [--force]
         [--scheduler ADDRESS] [--json PATH] [--NbGraderOption=value ...]
 
-Each submission is graded by its own ``nbgrader autograde ASSIGNMENT --student=ID --force``
-process (policy, sandbox, judge: nothing bypassed), forked from a server that has
-imported nbgrader once (``forked_nbgrader``), N at a time, or on a Dask
-cluster with ``--scheduler`` (workers that see the course directory at the same
-path and the gradebook through its ``db_url``). Options of the form
-``--Class.trait=value`` go to every nbgrader process. Progress goes to stderr,
+Each of the N workers (``worker.Worker``) is a process forked from a server
+that has imported nbgrader once; it reads the course's configuration once and
+grades one submission after another with nbgrader's own API (a fresh
+``Autograde`` app for each: policy, sandbox, judge, nothing bypassed), each
+submission in its own sandboxed kernel. A submission that runs past
+``--timeout`` or kills its worker fails by name, and a new worker takes the
+next one. With ``--scheduler`` the work goes to a Dask cluster instead, one
+``nbgrader autograde ASSIGNMENT --student=ID --force`` process per submission
+(workers that see the course directory at the same path and the gradebook
+through its ``db_url``). Options of the form
+``--Class.trait=value`` go to every nbgrader process. Locally each kernel's
+NumPy and TensorFlow get the machine's cores / N threads
+(``--SandboxedExecute.threads``), so that N kernels do not fight over the
+cores; on Dask they keep the workers' settings. Progress goes to stderr,
 the summary to stdout; the exit status is 1 when a submission failed, 130 when
 interrupted. Finished submissions (an auto score for every graded cell and the
 autograded notebook written) are skipped unless ``--force``; Ctrl-C stops the
@@ -22,7 +30,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import multiprocessing
 import os
 import re
 import signal
@@ -31,12 +38,21 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from course_utils.grading import submissions
-from course_utils.grading.forked_nbgrader import ForkedNbgrader
 from course_utils.grading.gradebook_db import IMMEDIATE_ENV
+from course_utils.grading.worker import Worker, WorkerDied, start_server, stop
+
+if TYPE_CHECKING:
+    from course_utils.grading import submissions
 
 RETRY_MARK = "database is locked"
+THREADS_OPTION = "SandboxedExecute.threads"
+
+
+def kernel_threads(workers: int) -> int:
+    """Threads for each kernel's BLAS and TensorFlow when ``workers`` kernels run at once: a share of the cores."""
+    return max(1, len(os.sched_getaffinity(0)) // workers)
 
 
 @dataclass
@@ -58,7 +74,7 @@ def nbgrader_args(assignment: str, student: str, options: list[str]) -> list[str
 def failure_reason(log: str) -> str:
     """The most telling line of a failed nbgrader run's log: its own error message, else the exception."""
     generic = ("There was an error processing", "Please see the", "Removing failed")
-    errors = [m.group(1).strip() for m in re.finditer(r"\| ERROR\]\s*(.*)", log)]
+    errors = [m.group(1).strip() for m in re.finditer(r"[|\[] ?ERROR\]\s*(.*)", log)]
     specific = [e for e in errors if e and not e.startswith(generic) and not e.startswith("Traceback")]
     exceptions = [line.strip() for line in log.splitlines() if re.match(r"^\s*[\w.]+(Error|Exception):", line)]
     for candidate in (*exceptions[-1:], *specific[:1]):
@@ -67,19 +83,35 @@ def failure_reason(log: str) -> str:
     return (lines[-1] if lines else "nbgrader failed without a message")[:300]
 
 
+class Stopped(Exception):
+    """The run was interrupted: the submission was stopped, or never started."""
+
+
 class Running:
-    """The live grading processes of a local run, so that Ctrl-C can stop them (and start no more)."""
+    """The live workers of a local run, so that Ctrl-C can stop them (and start no more)."""
 
     def __init__(self):
-        self.lock, self.processes, self.stopping = threading.Lock(), {}, False
+        self.lock, self.processes, self.stopping, self.slots = threading.Lock(), {}, False, []
 
-    def start(self, student: str, make):
-        """``make()`` (a new grading process) unless the run is stopping; None then."""
+    def close_slots(self) -> None:
+        """End every worker (the idle ones exit; the stopped ones are gone already)."""
+        with self.lock:
+            slots = list(self.slots)
+        for slot in slots:
+            slot.close()
+
+    def enter(self, student: str, worker) -> None:
+        """Note that ``worker`` grades ``student`` now; ``Stopped`` if the run is stopping."""
         with self.lock:
             if self.stopping:
-                return None
-            self.processes[student] = make()
-            return self.processes[student]
+                raise Stopped("not started")
+            self.processes[student] = worker
+
+    def leave(self, student: str) -> None:
+        with self.lock:
+            self.processes.pop(student, None)
+            if self.stopping:
+                raise Stopped("stopped")
 
     def stop_all(self) -> dict:
         with self.lock:
@@ -93,60 +125,76 @@ class Running:
         return processes
 
 
-def grade_submission(root: str, assignment: str, student: str, options: list[str], timeout: float,
-                     running: Running | None = None, retries: int = 2) -> Outcome:
-    """Run ``nbgrader autograde`` for one student in ``root``; retried when SQLite stayed locked.
-
-    ``running`` (local mode) keeps the live process so that Ctrl-C can stop it.
-    Module-level and picklable: a Dask worker runs it as it is.
-    """
-    bin_dir = os.path.dirname(sys.executable)  # nbgrader calls `alembic` from PATH
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **{IMMEDIATE_ENV: "1"})
+def grade_submission(attempt, student: str, timeout: float, retries: int = 2) -> Outcome:
+    """Grade one student with ``attempt(seconds_left) -> (succeeded, log)``; again when SQLite stayed locked."""
     start = time.monotonic()
-    for attempt in range(1, retries + 2):
-        def make():  # its own process and session, forked with nbgrader already imported
-            argv = nbgrader_args(assignment, student, options)
-            if multiprocessing.current_process().daemon:  # a Dask worker may not fork children: a new Python
-                return subprocess.Popen([sys.executable, "-m", "nbgrader", *argv], cwd=root, env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-            return ForkedNbgrader(argv, cwd=root, env=env)
+    for number in range(1, retries + 2):
+        def outcome(status: str, reason: str = "") -> Outcome:
+            return Outcome(student, status, time.monotonic() - start, reason, number)
 
-        process = running.start(student, make) if running else make()
-        if process is None:
-            return Outcome(student, "interrupted", 0.0, "not started", attempt)
         try:
-            log, _ = process.communicate(timeout=timeout)
+            succeeded, log = attempt(max(1.0, timeout - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
-            stop(process)
-            return Outcome(student, "failed", time.monotonic() - start, f"timed out after {timeout:.0f} s", attempt)
-        finally:
-            if running is not None:
-                with running.lock:
-                    running.processes.pop(student, None)
-        if running is not None and running.stopping:
-            return Outcome(student, "interrupted", time.monotonic() - start, "stopped", attempt)
-        if process.returncode < 0:
-            return Outcome(student, "failed", time.monotonic() - start,
-                           f"nbgrader was killed by signal {-process.returncode}", attempt)
-        if process.returncode == 0:
-            return Outcome(student, "graded", time.monotonic() - start, "", attempt)
-        if RETRY_MARK not in log or attempt > retries:
-            return Outcome(student, "failed", time.monotonic() - start, failure_reason(log), attempt)
+            return outcome("failed", f"timed out after {timeout:.0f} s")
+        except Stopped as stopped:
+            return outcome("interrupted", str(stopped))
+        except WorkerDied as died:
+            return outcome("failed", str(died))
+        if succeeded:
+            return outcome("graded")
+        if RETRY_MARK not in log or number > retries:
+            return outcome("failed", failure_reason(log))
     raise AssertionError("unreachable")
 
 
-def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
-    """Stop a grading process and everything it started (its own session: kernel, sandbox)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+class Slot:
+    """One of a local run's N places: a worker, started when first needed and replaced after a failure."""
+
+    def __init__(self, root: str, options: list[str], running: Running):
+        self.root, self.options, self.running, self.worker = root, options, running, None
+
+    def grade(self, assignment: str, student: str, timeout: float) -> Outcome:
+        return grade_submission(lambda left: self._attempt(assignment, student, left), student, timeout)
+
+    def _attempt(self, assignment: str, student: str, seconds: float) -> tuple[bool, str]:
+        if self.worker is None:
+            self.worker = Worker(self.root, grading_env(), self.options)
+        self.running.enter(student, self.worker)
         try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+            result = self.worker.grade(assignment, student, seconds)
+        except (subprocess.TimeoutExpired, WorkerDied):
+            stop(self.worker)  # and its kernel; the next submission gets a new worker
+            self.close()
+            self.running.leave(student)
+            raise
+        self.running.leave(student)
+        return result["success"], result["log"]
+
+    def close(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.close()
+
+
+def grading_env() -> dict:
+    """The environment of a grading process: nbgrader calls ``alembic`` from PATH; SQLite writes ``BEGIN IMMEDIATE``."""
+    bin_dir = os.path.dirname(sys.executable)
+    return dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **{IMMEDIATE_ENV: "1"})
+
+
+def run_nbgrader(root: str, assignment: str, student: str, options: list[str], seconds: float) -> tuple[bool, str]:
+    """One ``nbgrader autograde ASSIGNMENT --student=ID --force`` process (a Dask worker may not fork from a server)."""
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", *nbgrader_args(assignment, student, options)],
+                               cwd=root, env=grading_env(), text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        log, _ = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        stop(process)
+        raise
+    if process.returncode < 0:
+        raise WorkerDied(f"nbgrader was killed by signal {signal.Signals(-process.returncode).name}")
+    return process.returncode == 0, log
 
 
 class Progress:
@@ -171,23 +219,35 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
-def run_local(jobs: list[str], grade, workers: int, progress: Progress, running: Running,
-              outcomes: list[Outcome]) -> None:
+def run_local(jobs: list[str], assignment: str, grading: tuple, workers: int, progress: Progress,
+              running: Running, outcomes: list[Outcome]) -> None:
+    """Grade ``jobs`` with ``workers`` slots (``grading``: the course root, the options, the timeout)."""
+    root, options, timeout = grading
+    local = threading.local()
+
+    def grade(student: str) -> Outcome:
+        if not hasattr(local, "slot"):
+            local.slot = Slot(root, options, running)
+            with running.lock:
+                running.slots.append(local.slot)
+        return local.slot.grade(assignment, student, timeout)
+
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    futures = [executor.submit(grade, student, running) for student in jobs]
+    futures = [executor.submit(grade, student) for student in jobs]
     try:
         for future in concurrent.futures.as_completed(futures):
             outcomes.append(future.result())
             progress.update(outcomes[-1])
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+    running.close_slots()
 
 
 def run_dask(jobs: list[str], grade, address: str, progress: Progress, outcomes: list[Outcome]) -> None:
     from distributed import Client, as_completed
 
     with Client(address, timeout="30s") as client:
-        futures = [client.submit(grade, student, None, key=f"autograde-{student}", pure=False) for student in jobs]
+        futures = [client.submit(grade, student, key=f"autograde-{student}", pure=False) for student in jobs]
         try:
             for future in as_completed(futures):
                 outcomes.append(future.result())
@@ -199,15 +259,16 @@ def run_dask(jobs: list[str], grade, address: str, progress: Progress, outcomes:
 
 @dataclass
 class Grader:
-    """``grade(student, running)`` for one assignment, picklable (Dask sends it to its workers)."""
+    """``grade(student)`` for one assignment on a Dask worker, picklable (Dask sends it to its workers)."""
 
     root: str
     assignment: str
     options: list
     timeout: float
 
-    def __call__(self, student: str, running: Running | None = None) -> Outcome:
-        return grade_submission(self.root, self.assignment, student, self.options, self.timeout, running)
+    def __call__(self, student: str) -> Outcome:
+        return grade_submission(
+            lambda left: run_nbgrader(self.root, self.assignment, student, self.options, left), student, self.timeout)
 
 
 def summary(outcomes: list[Outcome], problems: list[submissions.Submission], notes: list[str],
@@ -250,11 +311,15 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    args, options = parse(sys.argv[1:] if argv is None else argv)
+    if not args.scheduler:
+        start_server()  # the workers' server imports nbgrader while this process does the same
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.apps.baseapp import NbGrader
 
-    started = time.monotonic()
-    args, options = parse(sys.argv[1:] if argv is None else argv)
+    from course_utils.grading import submissions
+
     app = NbGrader()
     app.initialize(options)  # nbgrader_config.py in the working directory, then the options
     coursedir, root = app.coursedir, os.path.abspath(app.coursedir.root)
@@ -280,12 +345,14 @@ def main(argv: list[str] | None = None) -> int:
     for submission in problems:
         print(f"not gradable {submission.student}: {submission.problem}", file=sys.stderr, flush=True)
     running, interrupted = Running(), False
-    grader = Grader(root, args.assignment, options, args.timeout)
+    if not args.scheduler and not any(o.startswith(f"--{THREADS_OPTION}=") for o in options):
+        options = [*options, f"--{THREADS_OPTION}={kernel_threads(args.workers)}"]
     try:
         if args.scheduler:
-            run_dask(jobs, grader, args.scheduler, progress, outcomes)
+            run_dask(jobs, Grader(root, args.assignment, options, args.timeout), args.scheduler, progress, outcomes)
         else:
-            run_local(jobs, grader, args.workers, progress, running, outcomes)
+            run_local(jobs, args.assignment, (root, options, args.timeout), args.workers, progress, running,
+                      outcomes)
     except KeyboardInterrupt:
         interrupted = True
         outcomes += _interrupt(running, coursedir, args.assignment, outcomes, {s.student: s for s in gradable})
@@ -305,8 +372,11 @@ def _interrupt(running: Running, coursedir, assignment: str, outcomes: list[Outc
     """Ctrl-C: stop the running graders and clear what they half-wrote; the queued ones never start."""
     from nbgrader.api import Gradebook
 
+    from course_utils.grading import submissions
+
     print("interrupted: stopping the running submissions", file=sys.stderr, flush=True)
     processes = running.stop_all()
+    running.close_slots()
     seen = {o.student for o in outcomes}
     stopped = []
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:

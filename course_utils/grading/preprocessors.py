@@ -135,6 +135,9 @@ class SandboxedExecute(Execute):
     memory_bytes = Integer(Limits.memory_bytes, help="Address space of the kernel (bytes).").tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of the kernel (seconds).").tag(config=True)
     processes = Integer(Limits.processes, help="Processes and threads of the kernel.").tag(config=True)
+    threads = Integer(Limits.threads, help=(
+        "Threads of NumPy's BLAS and TensorFlow in the kernel; 0: as the grader's environment says "
+        "(OMP_NUM_THREADS, ...), else every core. The parallel runner sets cores / workers.")).tag(config=True)
     read_only = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
     iopub_timeout = Integer(20, help=(
         "Seconds to wait for a cell's last output after its reply, or after an interrupt; on a busy "
@@ -146,7 +149,8 @@ class SandboxedExecute(Execute):
         self._sandbox_dir = None
 
     def sandbox(self) -> Sandbox:
-        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes)
+        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes,
+                        threads=self.threads)
         return Sandbox(limits=limits, read_only=tuple(self.read_only))
 
     def preprocess(self, nb, resources=None, km=None):

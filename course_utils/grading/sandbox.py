@@ -27,7 +27,14 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "ns
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
 
-PASS_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "TZ")
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+              "TF_NUM_INTEROP_THREADS")
+"""Thread counts of NumPy's BLAS and TensorFlow in the kernel. With ``Limits.threads`` > 0 all are set
+to it: the parallel runner gives each of its N kernels the machine's cores / N, so that kernels graded
+side by side do not fight over the cores (Dask sets them to 1 in its workers for the same reason).
+With 0 they pass through from the grader's environment, else the libraries use every core."""
+
+PASS_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ", *THREAD_ENV)
 """Environment variables a kernel keeps; all others (tokens, passwords, database URLs) are dropped."""
 
 
@@ -44,6 +51,7 @@ class Limits:
     processes: int = 512  # tasks (threads count too) of the sandbox's user
     open_files: int = 1024
     file_bytes: int = 64 * 2**20
+    threads: int = 0  # of NumPy's BLAS and TensorFlow (THREAD_ENV; 0: as the grader's environment says)
 
     def prlimit_args(self) -> list[str]:
         return [f"--as={self.memory_bytes}", f"--cpu={self.cpu_seconds}", f"--nproc={self.processes}",
@@ -76,7 +84,7 @@ class Sandbox:
         """
         args = [shutil.which(self.bwrap) or self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--clearenv"]
-        for name, value in self.environment().items():
+        for name, value in self.environment(self.limits.threads).items():
             args += ["--setenv", name, value]
         # /tmp first: the environment, the course or the sockets may live under /tmp, mounted over it
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
@@ -89,8 +97,10 @@ class Sandbox:
         return args + list(argv)
 
     @staticmethod
-    def environment() -> dict[str, str]:
+    def environment(threads: int = 0) -> dict[str, str]:
         env = {name: os.environ[name] for name in PASS_ENV if name in os.environ}
+        if threads > 0:
+            env.update({name: str(threads) for name in THREAD_ENV})
         env.update(HOME="/tmp", PATH=f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin",
                    MPLCONFIGDIR="/tmp/matplotlib", KERAS_HOME="/tmp/keras", TF_CPP_MIN_LOG_LEVEL="3",
                    PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
