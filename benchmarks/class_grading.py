@@ -127,7 +127,7 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2))
         for label, n in modes:
             course = pathlib.Path(tmp) / f"run-{n or 0}"
             shutil.copytree(base, course)
-            seconds, peak, failed_logs = 0.0, 0, []
+            seconds, peak, failed_logs, each = 0.0, 0, [], {}
             for assignment in assignments:
                 if n is None:
                     command = [sys.executable, "-m", "nbgrader", "autograde", assignment]
@@ -135,13 +135,15 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2))
                     command = [sys.executable, "-m", "course_utils.grading.autograde", assignment, "--workers", str(n)]
                 took, used, log = _run(command, course)
                 seconds, peak = seconds + took, max(peak, used)
+                each[assignment] = took / students
                 if "ERROR" in log or "FAILED" in log:
                     failed_logs.append(log[-500:])
             count = len(expected)
             wrong = _check(course, expected)
             rows.append({"mode": label, "submissions": count, "seconds": seconds, "per_minute": count / seconds * 60,
                          "s_per_submission": seconds / count, "peak_MB": peak / 2**20, "scores_match": wrong == 0,
-                         "wrong": wrong, "error": "\n".join(failed_logs)[:1000]})
+                         "wrong": wrong, "error": "\n".join(failed_logs)[:1000],
+                         **{f"s/{a}": round(t, 2) for a, t in each.items()}})
             shutil.rmtree(course, ignore_errors=True)
     return rows
 
@@ -155,7 +157,9 @@ def main() -> None:
     from run import _table
 
     rows = measure(args.students, args.assignments, args.workers)
-    print(_table(rows))
+    print(_table([{k: v for k, v in row.items() if not k.startswith("s/")} for row in rows]))
+    print("\nseconds per submission, by assignment (each run's start-up included)")
+    print(_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
     for row in rows:
         if row["error"]:
             print(f"{row['mode']}: {row['error']}")
