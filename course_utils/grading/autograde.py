@@ -294,8 +294,8 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="python -m course_utils.grading.autograde", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignment")
-    parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                        help="submissions graded at once (default: CPUs - 1)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="submissions graded at once (default: the CPUs this process may use)")
     parser.add_argument("--student", nargs="+", help="grade only these students")
     parser.add_argument("--force", action="store_true", help="grade again the submissions already finished")
     parser.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786) to grade on")
