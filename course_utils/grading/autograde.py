@@ -159,11 +159,12 @@ class Slot:
     def _attempt(self, assignment: str, student: str, seconds: float) -> tuple[bool, str]:
         if self.worker is None:
             self.worker = Worker(self.root, grading_env(), self.options)
-        self.running.enter(student, self.worker)
+        worker = self.worker  # Ctrl-C's clean-up may close the slot meanwhile
+        self.running.enter(student, worker)
         try:
-            result = self.worker.grade(assignment, student, seconds)
+            result = worker.grade(assignment, student, seconds)
         except (subprocess.TimeoutExpired, WorkerDied):
-            stop(self.worker)  # and its kernel; the next submission gets a new worker
+            stop(worker)  # and its kernel; the next submission gets a new worker
             self.close()
             self.running.leave(student)
             raise
