@@ -3,7 +3,7 @@
 import os
 
 from course_utils.grading.export import CourseCsvExport
-from course_utils.grading.preprocessors import Judge, PolicyCheck, RestoreLockedCells, SandboxedExecute
+from course_utils.grading.preprocessors import PolicyCheck, RestoreLockedCells, SandboxedExecute
 import course_utils.grading.gradebook_db  # noqa: F401  (SQLite: WAL and a busy timeout, for parallel graders)
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.validator import Validator
@@ -26,8 +26,9 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# A cell that trains with TensorFlow can take a while on a 2-core machine;
-# a cell that runs longer than this (an infinite loop, say) is stopped and fails.
+# A cell that runs longer than its limit (an infinite loop, say) is stopped and fails.
+# When autograding, the limit is the assignment's own (metadata.course.cell_timeout in
+# solutions/, see course_utils/grading/limits.py); this one is for Validate.
 c.ExecutePreprocessor.timeout = 120
 
 # RestoreLockedCells (nbgrader's OverwriteCells, quiet about hidden tests) puts back every locked cell.
@@ -36,14 +37,15 @@ c.ExecutePreprocessor.timeout = 120
 c.OverwriteCells.add_missing_cells = True
 
 # Grades that student code cannot change (docs/instructor_guide.md, "Security"):
-# PolicyCheck stops cells that break the assignment's rules before anything runs,
-# SandboxedExecute runs the notebook in a bubblewrap sandbox with limits, and
-# Judge recomputes every test's verdict outside the kernel before nbgrader scores it.
+# PolicyCheck stops cells that break the assignment's rules before anything runs, and
+# SandboxedExecute runs the student's cells in a bubblewrap sandbox with limits while
+# every test cell runs here, in the grading process, asking the kernel for results:
+# expected values, references and hidden inputs never enter the kernel.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreLockedCells, PolicyCheck, CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, Judge, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
 # Validate runs on the student's own machine, in their own kernel: the policy, no sandbox.

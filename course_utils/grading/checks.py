@@ -27,7 +27,15 @@ def show(value) -> str:
         return f"[{head}, ... ({len(value)} items)]"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.6g}"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + f"... ({len(text)} characters)"
+
+
+MAX_SHOWN = 300
+"""Longest form of one value in a feedback message."""
+
+MAX_MESSAGE = 3000
+"""Longest problem (and hint) a feedback message wraps: wrapping is slow on huge text."""
 
 
 WIDTH = 68
@@ -36,6 +44,7 @@ WIDTH = 68
 
 def feedback(problem: str, hint: str = "") -> str:
     """``problem``, then ``hint`` on the next lines, each wrapped to WIDTH characters."""
+    problem, hint = str(problem)[:MAX_MESSAGE], str(hint)[:MAX_MESSAGE]
     lines = textwrap.wrap(problem + (":" if hint else ""), WIDTH, break_on_hyphens=False)
     if hint:
         lines += textwrap.wrap(hint, WIDTH, break_on_hyphens=False)
@@ -84,17 +93,15 @@ def expect_true(condition, problem: str, hint: str = "") -> None:
         raise AssertionError(feedback(problem, hint))
 
 
-def expect_raises(what: str, errors, call, hint: str = "", *, names: str | None = None) -> None:
-    """Fail unless ``call()`` raises one of ``errors``; with ``names``, the message must mention that word.
+def expect_raises(what: str, errors, result, hint: str = "", *, names: str | None = None) -> None:
+    """Fail unless ``result`` (from ``outcome``) is a raised one of ``errors``; with ``names``, naming that word.
 
-    ``call`` runs through ``observe.outcome``, so the judge checks the same outcome outside the kernel.
     Returns None, so that a test cell ending with it prints nothing when it passes.
     """
-    from course_utils.grading.observe import Raised, describe, outcome
+    from course_utils.grading.observe import Raised
 
     errors = errors if isinstance(errors, tuple) else (errors,)
     accepted = " or ".join(e.__name__ for e in errors)
-    result = outcome(call)
     if not isinstance(result, Raised):
         raise AssertionError(feedback(f"expected {accepted} for {what}, but nothing was raised", hint))
     if not result.is_a(*errors):
@@ -138,12 +145,12 @@ def row_ids(rows, X) -> list[int]:
 
 
 class GradientRecorder:
-    """Wraps a gradient function ``gradient(theta, X_batch, y_batch)`` and records every call.
+    """What a kernel's ``GradientRecorder`` (``kernel.given``) saw, with the trusted copy of its gradient.
 
     ``calls`` counts the calls (one per update in a correct loop); ``thetas``,
-    ``X_batches`` and ``y_batches`` hold copies of what each call received.
-    A batch of one sample may be passed as ``X[i]`` or ``X[i:i+1]``: both are
-    reshaped to ``(batch, n_features)``.
+    ``X_batches`` and ``y_batches`` hold what each call received, and
+    ``gradient`` is the trusted function of the same name, so that a test can
+    replay the updates here.
     """
 
     def __init__(self, gradient, n_features: int):
@@ -161,27 +168,16 @@ class GradientRecorder:
     def batch_sizes(self) -> list[int]:
         return [len(X_batch) for X_batch in self.X_batches]
 
-    def __call__(self, theta, X_batch, y_batch):
-        X_batch = np.asarray(X_batch, dtype=float).reshape(-1, self.n_features)
-        y_batch = np.asarray(y_batch, dtype=float).reshape(-1)
-        self.thetas.append(np.array(theta, dtype=float, copy=True))
-        self.X_batches.append(X_batch.copy())
-        self.y_batches.append(y_batch.copy())
-        return self.gradient(np.array(theta, dtype=float, copy=True), X_batch, y_batch)
-
-    def plain(self) -> dict:
-        """What the recorder saw, as plain data (see ``observe.register_plain``)."""
-        gradient = getattr(self.gradient, "__name__", "")
-        return {"gradient": gradient if gradient in TRUSTED_GRADIENTS else "", "thetas": self.thetas,
-                "X_batches": self.X_batches, "y_batches": self.y_batches, "n_features": self.n_features}
-
     @classmethod
     def from_plain(cls, plain: dict) -> "GradientRecorder":
-        """A recorder holding what another recorder saw; its gradient is the trusted reference it named."""
-        recorder = cls(TRUSTED_GRADIENTS.get(plain["gradient"]), int(plain["n_features"]))
+        """A recorder holding what the kernel's recorder reported; its gradient is the trusted one it named."""
+        from course_utils.grading.kernel.given import GRADIENTS
+
+        n_features = int(plain["n_features"])
+        recorder = cls(GRADIENTS[str(plain["gradient"])], n_features)
         recorder.thetas = [np.asarray(t, dtype=float) for t in plain["thetas"]]
-        recorder.X_batches = [np.asarray(X, dtype=float) for X in plain["X_batches"]]
-        recorder.y_batches = [np.asarray(y, dtype=float) for y in plain["y_batches"]]
+        recorder.X_batches = [np.asarray(X, dtype=float).reshape(-1, n_features) for X in plain["X_batches"]]
+        recorder.y_batches = [np.asarray(y, dtype=float).reshape(-1) for y in plain["y_batches"]]
         return recorder
 
     def epochs_of_ids(self, X, steps_per_epoch: int) -> list[list[int]]:
@@ -281,24 +277,3 @@ def linear_mse_gradient(theta, X_batch, y_batch) -> np.ndarray:
     dense.set_weights([theta[1:].reshape(-1, 1), theta[:1]])
     _, (dW, db) = dense.loss_and_gradients(X_batch, np.asarray(y_batch, dtype=float), "mse")
     return np.concatenate([db, dW[:, 0]])
-
-
-def loss_name(model) -> str:
-    """The name of a compiled Keras model's loss, whether given as a string, a Loss object or a function."""
-    loss = model.loss
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__)
-
-
-TRUSTED_GRADIENTS = {"linear_mse_gradient": linear_mse_gradient}
-"""Reference gradients a GradientRecorder may name when it travels as plain data."""
-
-
-def _register() -> None:
-    from course_utils.grading.observe import register_plain
-
-    register_plain(GradientRecorder, "GradientRecorder", GradientRecorder.plain, GradientRecorder.from_plain)
-
-
-_register()

@@ -1,34 +1,35 @@
-"""The judge: a graded test cell's verdict, recomputed outside the kernel from what the kernel observed.
+"""The judge: a graded test cell, run as trusted code in the grading process, asking the kernel for results.
 
 Trusted side. The test cell's source comes from the instructor (the
-gradebook), the observations are plain data (see ``observe``); the cell runs
-here, in a fresh namespace, with ``observe`` replaying those observations.
-Nothing the student's kernel did can change how the observations are checked.
+gradebook). It runs here, in a fresh namespace where each name the notebook
+defines is a :class:`observe.KernelName`; each ``observe``/``outcome`` it
+makes is sent to the student's kernel through a *bridge*, which returns plain
+data only. Expected values, references and hidden inputs never leave this
+process, and the kernel's own pass or fail is never asked.
 """
 
 from __future__ import annotations
 
-from course_utils.grading.observe import replaying
+from course_utils.grading.observe import KernelName, bridging
 
 
-def judge_cell(source: str, observations: list, name: str = "test", *, kernel_error: str | None = None) -> str | None:
-    """None if the test in ``source`` passes on ``observations``, else the reason it fails."""
-    left = list(observations)
-    namespace = {"__name__": f"judge_{name}"}
+class TestStopped(BaseException):
+    """A request to the kernel did not complete: the test earns nothing (the reason says why).
+
+    A ``BaseException``, so that no ``except Exception`` in a test can pass over it.
+    """
+
+
+def judge_test(source: str, bridge, names, name: str = "test") -> str | None:
+    """None if the test in ``source`` passes, asking the kernel through ``bridge``; else the reason it fails."""
+    namespace = {"__name__": f"judge_{name}", **{n: KernelName(n) for n in names}}
     try:
-        with replaying(left) as remaining:
+        with bridging(bridge):
             exec(compile(source, f"<test cell {name}>", "exec"), namespace)  # noqa: S102 (trusted source)
+    except TestStopped as stopped:
+        return str(stopped)
     except AssertionError as error:
-        return _with_kernel_error(str(error) or "the test failed", kernel_error)
-    except Exception as error:  # noqa: BLE001 (a test that cannot run on these observations fails)
-        return _with_kernel_error(f"{type(error).__name__}: {error}", kernel_error)
-    if remaining:
-        return (f"the notebook recorded {len(remaining)} more observation(s) than this test makes: "
-                "the test cell did not run as written")
+        return str(error) or "the test failed"
+    except Exception as error:  # noqa: BLE001 (a test that cannot run on what the kernel sent fails)
+        return f"the test could not check what your code gave: {type(error).__name__}: {str(error)[:500]}"
     return None
-
-
-def _with_kernel_error(message: str, kernel_error: str | None) -> str:
-    if kernel_error and "no more observations" in message:
-        return f"{message}\nWhen your notebook ran, this cell stopped with {kernel_error}"
-    return message

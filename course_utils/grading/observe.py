@@ -1,263 +1,200 @@
-"""What a test cell sees of the student's code: plain data, the same in the kernel and in the judge.
+"""What a test sees of the student's code: plain data, asked for by trusted code.
 
-A graded test cell has two halves. ``observe(lambda: ...)`` runs the student's
-code and turns what it gives into plain data (numbers, strings, lists, tuples,
-dicts and numeric arrays: never pickled objects). The rest of the cell checks
-that data with the ``expect_*`` helpers.
+A graded test cell is trusted code: it chooses inputs, asks the student's code
+for results, and checks them with the ``expect_*`` helpers. Asking goes
+through this module:
 
-In the student's kernel, ``observe`` also publishes each observation as a
-display output of type :data:`MIME`. When a submission is graded, the judge
-(``course_utils.grading.judge``, outside the kernel) runs the test cell's
-trusted source again in the grading process with ``observe`` in *replay* mode:
-it hands back the published observations in order instead of calling anything.
-So the verdict is computed by trusted code from plain data; a student's code
-can change what it returns, never how it is checked.
+* ``observe(steps_per_epoch, 7, 3)``: one call, its result as plain data (a
+  call that raises fails the test, saying what it raised);
+* ``outcome(...)``: the same, a :class:`Raised` when the call raised;
+* ``observe_each(steps_per_epoch, [(7, 3), (10, 4)])`` and ``outcome_each``:
+  many calls in one request;
+* ``probe=``: what to report of the result (``"model"``, ``"plot"``, ...; see
+  ``kernel.probes``); ``Call(f, ...)`` as an argument: the result of another
+  call of the student's code; ``Given(...)``: a helper of ``kernel.given``;
+* ``hidden_rng()``: a random generator for a hidden test's inputs.
+
+In the student's own kernel (Run All, Validate) these call the functions
+directly. When a submission is graded, the test cell never reaches the
+student's kernel: the judge runs it in the grading process, where each name
+the notebook defines is a :class:`KernelName`, and every request is sent to
+the kernel, which runs it and sends back plain data only (``kernel.respond``).
+The expected values, the references and the hidden inputs' seed stay here.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import math
+import json
 import numbers
 
 import numpy as np
 
 from course_utils.grading.checks import feedback, show
-
-MIME = "application/vnd.course-utils.observation+json"
-"""The type of the display outputs that carry observations from the kernel to the judge."""
-
-MAX_ITEMS = 1_000_000
-"""Most numbers one observation may hold (a generator is read at most this far)."""
-
-MAX_DEPTH = 12
-_ARRAY_KINDS = "biufc"
-
-
-class Unobservable:
-    """Stands for a value that is not plain data (a model, a figure, ...): equal to nothing."""
-
-    def __init__(self, type_name: str):
-        self.type_name = type_name
-
-    def __repr__(self) -> str:
-        return f"<{self.type_name} object>"
-
-    def __eq__(self, other) -> bool:
-        return False
-
-    __hash__ = None
+from course_utils.grading.kernel import probes
+from course_utils.grading.kernel.given import GIVEN
+from course_utils.grading.kernel.plain import (  # noqa: F401 (the trusted side's names for them)
+    MIME,
+    Raised,
+    Unobservable,
+    from_plain,
+    to_plain,
+)
 
 
-class Raised:
-    """What a call raised: the built-in exception classes it is an instance of, and its message."""
+class KernelName:
+    """A name defined in the student's notebook, as the judge sees it: something to ask the kernel about."""
 
-    def __init__(self, classes: list[str], message: str):
-        self.classes = list(classes)
-        self.message = message
-
-    @property
-    def name(self) -> str:
-        return self.classes[0] if self.classes else "an exception"
-
-    def is_a(self, *errors: type) -> bool:
-        return any(error.__name__ in self.classes for error in errors)
+    def __init__(self, name: str):
+        self.name = name
 
     def __repr__(self) -> str:
-        return f"{self.name}({self.message!r})"
+        return self.name
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"{self.name} lives in the student's kernel: ask for it with observe({self.name}, ...)")
 
 
-_ENCODERS: dict = {}
-_DECODERS: dict = {}
+class Call:
+    """An argument that is the result of calling ``target(*args, **kwargs)`` in the kernel (a model, say)."""
+
+    def __init__(self, target, *args, **kwargs):
+        self.target, self.args, self.kwargs = target, args, kwargs
 
 
-def register_plain(cls: type, name: str, encode, decode) -> None:
-    """Let objects of the trusted class ``cls`` (exactly that class) travel as ``encode(obj)``, restored by ``decode``."""
-    _ENCODERS[cls] = (name, encode)
-    _DECODERS[name] = decode
+class Given:
+    """An argument that is a helper of ``kernel.given`` (``Given("GradientRecorder", gradient=..., n_features=1)``)."""
+
+    def __init__(self, name: str, **kwargs):
+        if name not in GIVEN:
+            raise ValueError(f"Given: name must be one of {sorted(GIVEN)}, got {name!r}")
+        self.name, self.kwargs = name, kwargs
 
 
-# plain data ----------------------------------------------------------------------------------------
+class Args:
+    """The arguments of one call in ``observe_each``, when they include keywords: ``Args(7, batch_size=3)``."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+    @classmethod
+    def of(cls, item) -> "Args":
+        if isinstance(item, Args):
+            return item
+        return cls(*item) if isinstance(item, tuple) else cls(item)
 
 
-class _Budget:
-    def __init__(self):
-        self.items = 0
+# asking the kernel (grading) or calling directly (the student's own kernel) -------------------------
 
-    def spend(self, count: int) -> None:
-        self.items += count
-        if self.items > MAX_ITEMS:
-            raise ValueError(f"an observation may hold at most {MAX_ITEMS} numbers")
-
-
-def _plain_float(value: float):
-    return value if math.isfinite(value) else {"$float": repr(value)}
-
-
-def to_plain(value, _depth: int = 0, _budget: _Budget | None = None):
-    """``value`` as JSON-ready plain data, tagged so that :func:`from_plain` restores it exactly.
-
-    Subclasses of built-in types are read through the base type, so an ``int``
-    whose ``__eq__`` says True to everything arrives as the number it holds.
-    """
-    budget = _budget or _Budget()
-    budget.spend(1)
-    if _depth > MAX_DEPTH:
-        return {"$object": "nested too deeply"}
-    if value is None or type(value) is bool or isinstance(value, np.bool_):
-        return None if value is None else bool(value)
-    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
-        return to_plain(value.item(), _depth, budget)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int.__index__(value)
-    if isinstance(value, float):
-        return _plain_float(float.__float__(value))
-    if isinstance(value, complex):
-        return {"$complex": [_plain_float(value.real), _plain_float(value.imag)]}
-    if isinstance(value, str):
-        return str.__str__(value)
-    if isinstance(value, np.ndarray):
-        return _plain_array(value, budget)
-    if type(value) in _ENCODERS:
-        return {"$trusted": _ENCODERS[type(value)][0], "value": to_plain(_ENCODERS[type(value)][1](value), _depth + 1, budget)}
-    if isinstance(value, tuple):
-        return {"$tuple": [to_plain(item, _depth + 1, budget) for item in tuple.__iter__(value)]}
-    if isinstance(value, list):
-        return [to_plain(item, _depth + 1, budget) for item in list.__iter__(value)]
-    if isinstance(value, dict):
-        pairs = dict.items(value)
-        return {"$dict": [[to_plain(k, _depth + 1, budget), to_plain(v, _depth + 1, budget)] for k, v in pairs]}
-    if hasattr(type(value), "__next__"):  # a generator or another iterator: read it
-        items = []
-        for item in value:
-            items.append(to_plain(item, _depth + 1, budget))
-        return items
-    return {"$object": type(value).__name__}
-
-
-def _plain_array(array: np.ndarray, budget: _Budget) -> dict:
-    array = np.asarray(array)
-    if array.dtype.kind not in _ARRAY_KINDS:
-        try:
-            array = np.asarray(array.tolist(), dtype=float)
-        except (TypeError, ValueError):
-            return {"$object": f"array of {array.dtype}"}
-    budget.spend(array.size)
-    data = np.ascontiguousarray(array)
-    return {"$array": base64.b64encode(data.tobytes()).decode("ascii"), "dtype": data.dtype.str,
-            "shape": list(data.shape)}
-
-
-def from_plain(plain):
-    """The Python value that :func:`to_plain` encoded; arrays come back as NumPy arrays."""
-    if isinstance(plain, list):
-        return [from_plain(item) for item in plain]
-    if not isinstance(plain, dict):
-        return plain
-    if "$array" in plain:
-        dtype = np.dtype(plain["dtype"])
-        if dtype.kind not in _ARRAY_KINDS:
-            raise ValueError(f"observation: arrays of dtype {dtype} are not plain data")
-        data = base64.b64decode(plain["$array"])
-        return np.frombuffer(data, dtype=dtype).reshape(plain["shape"]).copy()
-    if "$tuple" in plain:
-        return tuple(from_plain(item) for item in plain["$tuple"])
-    if "$dict" in plain:
-        return {_hashable(from_plain(k)): from_plain(v) for k, v in plain["$dict"]}
-    if "$float" in plain:
-        return float(plain["$float"])
-    if "$complex" in plain:
-        return complex(*(from_plain(part) for part in plain["$complex"]))
-    if "$raised" in plain:
-        return Raised(plain["$raised"], str(plain.get("message", "")))
-    if "$trusted" in plain:
-        return _DECODERS[plain["$trusted"]](from_plain(plain["value"]))
-    if "$object" in plain:
-        return Unobservable(str(plain["$object"]))
-    raise ValueError(f"observation: unknown plain value {sorted(plain)}")
-
-
-def _hashable(key):
-    return tuple(key) if isinstance(key, list) else key
-
-
-def _raised(error: BaseException) -> dict:
-    """An exception as plain data: only built-in classes count (a student's class named ValueError does not)."""
-    classes = [c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins" and issubclass(c, BaseException)]
-    return {"$raised": classes, "message": str(error)[:2000]}
-
-
-# observing and replaying ---------------------------------------------------------------------------
-
-_replay: list | None = None
-"""The observations the judge hands back, in order, while it replays a cell; None in the kernel."""
+_bridge = None
+"""While the judge runs a test: the way to the kernel (``ask(request) -> list of plain results``)."""
 
 
 @contextlib.contextmanager
-def replaying(observations: list):
-    """Within this block, ``observe`` hands back ``observations`` (plain data) in order and calls nothing.
-
-    The list is consumed in place: what is left at the end was not asked for.
-    """
-    global _replay
-    previous, _replay = _replay, observations if isinstance(observations, list) else list(observations)
+def bridging(bridge):
+    """Within this block, requests go to ``bridge.ask`` (the graded kernel) instead of being called here."""
+    global _bridge
+    previous, _bridge = _bridge, bridge
     try:
-        yield _replay
+        yield bridge
     finally:
-        _replay = previous
+        _bridge = previous
 
 
-def _publish(plain) -> None:
-    try:
-        from IPython import get_ipython
-        from IPython.display import publish_display_data
-    except ImportError:  # plain Python (the package's own tests): nothing to publish to
-        return
-    if get_ipython() is not None:
-        publish_display_data({MIME: {"value": plain}}, metadata={MIME: {"observation": True}})
+def _encode(value):
+    """An argument as plain data for the kernel: names, calls and helpers tagged."""
+    if isinstance(value, KernelName):
+        return {"$name": value.name}
+    if isinstance(value, Call):
+        return {"$call": {"target": _encode(value.target), "args": [_encode(a) for a in value.args],
+                          "kwargs": {"$dict": [[k, _encode(v)] for k, v in value.kwargs.items()]}}}
+    if isinstance(value, Given):
+        return {"$given": value.name, "kwargs": {"$dict": [[k, to_plain(v)] for k, v in value.kwargs.items()]}}
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (KernelName, Call, Given)) for v in value):
+        items = [_encode(v) for v in value]
+        return items if isinstance(value, list) else {"$tuple": items}
+    return to_plain(value)
 
 
-def _observe_plain(call):
-    if _replay is not None:
-        if not _replay:
-            raise AssertionError(feedback(
-                "this test has no more observations of your code",
-                "the cell stopped before this point when your notebook ran: "
-                "an error, a time limit or a crash (see the first error above)"))
-        return _replay.pop(0)
-    try:
-        plain = to_plain(call())
-    except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
-        plain = _raised(error)
-    _publish(plain)
-    return plain
+def _local(target, calls: list[Args], probe: str, call: bool) -> list:
+    """The calls run here, in the student's own kernel, with the same plain-data round trip as when graded."""
+    results = []
+    for item in calls:
+        given: list = []
+        try:
+            args = [_local_value(a, given) for a in item.args]
+            kwargs = {k: _local_value(v, given) for k, v in item.kwargs.items()}
+            plain = to_plain(probes.PROBES[probe](target, args, kwargs, call=call, given=given))
+        except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
+            from course_utils.grading.kernel.plain import raised
+
+            plain = raised(error)
+        results.append(json.loads(json.dumps(plain)))
+    return results
 
 
-def outcome(call):
-    """Run ``call()`` and return what it gave as plain data, or a :class:`Raised` if it raised."""
-    return from_plain(_observe_plain(call))
+def _local_value(value, given: list):
+    if isinstance(value, Call):
+        return value.target(*(_local_value(a, given) for a in value.args),
+                            **{k: _local_value(v, given) for k, v in value.kwargs.items()})
+    if isinstance(value, Given):
+        helper = GIVEN[value.name](**value.kwargs)
+        given.append(helper)
+        return helper
+    return value
 
 
-def observe(call):
-    """Run ``call()`` and return what it gave as plain data; if it raised, fail saying what it raised."""
-    value = outcome(call)
+def _ask(target, calls: list[Args], probe: str, call: bool) -> list:
+    if probe not in probes.PROBES:
+        raise ValueError(f"probe must be one of {sorted(probes.PROBES)}, got {probe!r}")
+    if _bridge is None:
+        plains = _local(target, calls, probe, call)
+    else:
+        if not isinstance(target, (KernelName, Call)):
+            raise TypeError(f"a graded test may ask only about the notebook's names, not {type(target).__name__}")
+        request = {"target": _encode(target), "probe": probe, "call": call,
+                   "calls": [{"args": [_encode(a) for a in c.args],
+                              "kwargs": {"$dict": [[k, _encode(v)] for k, v in c.kwargs.items()]}} for c in calls]}
+        plains = _bridge.ask(request)
+    return [from_plain(plain) for plain in plains]
+
+
+def outcome(target, *args, probe: str = "value", call: bool = True, **kwargs):
+    """``target(*args, **kwargs)`` as plain data (what ``probe`` reports of it), or a :class:`Raised`."""
+    return _ask(target, [Args(*args, **kwargs)], probe, call)[0]
+
+
+def observe(target, *args, probe: str = "value", call: bool = True, **kwargs):
+    """Like :func:`outcome`; if the call raised, the test fails saying what it raised."""
+    value = outcome(target, *args, probe=probe, call=call, **kwargs)
     if isinstance(value, Raised):
         raise AssertionError(feedback(f"your code raised {value.name}: {value.message}"))
     return value
 
 
-def record_call(function, *args, **kwargs) -> dict:
-    """Call ``function(*args, **kwargs)``; return what it returned and its arguments as they are afterwards.
+def outcome_each(target, calls, probe: str = "value") -> list:
+    """``target`` called on each item of ``calls`` (a tuple of arguments, one argument, or :class:`Args`)."""
+    return _ask(target, [Args.of(item) for item in calls], probe, True)
 
-    For use inside ``observe``: ``seen = observe(lambda: record_call(sgd, X, y, theta0, ...))``
-    gives ``seen["returned"]``, ``seen["args"]`` (a list) and ``seen["kwargs"]`` (a dict), so a
-    test can check that the function did not change its inputs in place.
-    """
-    returned = function(*args, **kwargs)
-    return {"returned": returned, "args": list(args), "kwargs": dict(kwargs)}
+
+def observe_each(target, calls, probe: str = "value") -> list:
+    """Like :func:`outcome_each`; the first call that raised fails the test, naming its arguments."""
+    calls = [Args.of(item) for item in calls]
+    values = _ask(target, calls, probe, True)
+    for item, value in zip(calls, values):
+        if isinstance(value, Raised):
+            shown = ", ".join([*(show(a) for a in item.args), *(f"{k}={show(v)}" for k, v in item.kwargs.items())])
+            raise AssertionError(feedback(f"{_name(target)}({shown}) raised {value.name}: {value.message}"))
+    return values
+
+
+def _name(target) -> str:
+    return target.name if isinstance(target, KernelName) else getattr(target, "__name__", type(target).__name__)
+
+
+def hidden_rng() -> np.random.Generator:
+    """A generator for a hidden test's inputs: seeded by the grading process (never by the kernel) when graded."""
+    return _bridge.rng() if _bridge is not None else np.random.default_rng()
 
 
 def is_number(value) -> bool:

@@ -2,20 +2,24 @@
 
 ``nbgrader autograde`` runs, for every submission: nbgrader's sanitizing steps
 (test cells restored from the gradebook), :class:`PolicyCheck` (cells that break
-the assignment's policy are not run), :class:`SandboxedExecute` (the notebook runs
-in a bubblewrap sandbox, with limits on time, output, memory, CPU and processes)
-and :class:`Judge` (each graded test cell's verdict recomputed outside the
-kernel from its observations); nbgrader's ``SaveAutoGrades`` then scores the
-judged outputs. ``nbgrader validate`` runs :class:`PolicyCheck` too, so a student
-sees a broken rule before handing in.
+the assignment's policy are not run) and :class:`SandboxedExecute`: the
+student's cells run in a bubblewrap sandbox, with limits on time, output,
+memory, CPU and processes, and each graded test cell runs here, in the grading
+process (``judge``), asking the kernel for results through a :class:`KernelBridge`.
+nbgrader's ``SaveAutoGrades`` then scores the test cells' outputs: an error
+output if and only if the judge failed the test. ``nbgrader validate`` runs
+:class:`PolicyCheck` too, so a student sees a broken rule before handing in.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import json
 import os
 import pathlib
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -29,10 +33,10 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Bool, Integer, List, Unicode
 
-from course_utils.grading import policy
-from course_utils.grading.judge import judge_cell
-from course_utils.grading.observe import MIME
-from course_utils.grading.sandbox import INSTALL_HINT, Limits, Sandbox
+from course_utils.grading import limits, policy
+from course_utils.grading.judge import TestStopped, judge_test
+from course_utils.grading.kernel.plain import MIME
+from course_utils.grading.sandbox import Limits, Sandbox
 from course_utils.grading.sandboxed_kernel import SandboxedKernelManager
 
 
@@ -93,18 +97,46 @@ class PolicyCheck(NbGraderPreprocessor):
 
     def _course_metadata(self, nb, resources) -> dict:
         """The policy from the instructor's source notebook while autograding, else from this notebook."""
-        ids = _nbgrader_ids(resources)
-        if ids is not None:
-            path = self._source_path(ids[1], ids[2])
-            if not path.exists():
-                raise FileNotFoundError(f"PolicyCheck: the source notebook {path} (its policy) is missing")
-            return json.loads(path.read_text()).get("metadata", {}).get("course", {})
-        return nb.metadata.get("course", {})
+        path = _source_notebook(self, resources)
+        return limits.course_metadata(path) if path is not None else nb.metadata.get("course", {})
 
-    def _source_path(self, assignment: str, notebook: str) -> pathlib.Path:
-        root = self.root or self.config.get("CourseDirectory", {}).get("root") or os.getcwd()
-        source = self.config.get("CourseDirectory", {}).get("source_directory") or self.source_directory
-        return pathlib.Path(root) / source / assignment / f"{notebook}.ipynb"
+
+def _source_notebook(preprocessor, resources) -> pathlib.Path | None:
+    """The instructor's source notebook of the notebook being autograded (None at Validate)."""
+    ids = _nbgrader_ids(resources)
+    if ids is None:
+        return None
+    config = preprocessor.config.get("CourseDirectory", {})
+    root = getattr(preprocessor, "root", "") or config.get("root") or os.getcwd()
+    source = config.get("source_directory") or "solutions"
+    path = pathlib.Path(root) / source / ids[1] / f"{ids[2]}.ipynb"
+    if not path.exists():
+        raise FileNotFoundError(f"{type(preprocessor).__name__}: the source notebook {path} is missing")
+    return path
+
+
+def notebook_names(source_notebook: dict) -> list[str]:
+    """The names a test may ask the kernel about: defined at the top level of the source notebook's other cells."""
+    names = set()
+    for cell in source_notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")):
+            continue
+        if meta.get("solution") and meta.get("grade_id"):
+            names.add(meta["grade_id"])
+        try:
+            tree = ast.parse("".join(cell.get("source", "")))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return sorted(names)
 
 
 def _block(cell, violations, *, validating: bool, index: int) -> None:
@@ -123,15 +155,29 @@ def _block(cell, violations, *, validating: bool, index: int) -> None:
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute with the kernel in a bubblewrap sandbox, and limits on time and output."""
+    """nbgrader's Execute with the kernel in a bubblewrap sandbox, limits, and graded test cells judged here.
+
+    While autograding, a graded test cell never reaches the kernel: its trusted
+    source (the gradebook's) runs in this process (``judge.judge_test``), and each
+    of its requests runs in the kernel as one generated line (``kernel.respond``),
+    whose plain results come back over a :class:`KernelBridge`. The cell's outputs
+    become what the student's code printed during those requests, then an error
+    if and only if the test failed. The time limit of every cell and request is
+    the assignment's ``cell_timeout`` (``limits``).
+    """
 
     allow_unsandboxed = Bool(False, help=(
         "Run student code WITHOUT the sandbox when bubblewrap is missing (not recommended: "
         "a submission can then read other submissions and change the gradebook).")).tag(config=True)
-    notebook_timeout = Integer(900, help="Seconds one notebook may run in all; later cells are not run.").tag(
+    notebook_timeout = Integer(0, help=(
+        "Seconds one notebook may run in all; later cells are not run. 0: from the assignment "
+        "(its cell_timeout times its code cells, see course_utils.grading.limits).")).tag(config=True)
+    max_output_bytes = Integer(limits.MAX_OUTPUT_BYTES, help="Output a cell may print before the rest is dropped.").tag(
         config=True)
-    max_output_bytes = Integer(1_000_000, help="Output a cell may print before the rest is dropped.").tag(config=True)
-    max_observation_bytes = Integer(50_000_000, help="Observations a notebook may record in all.").tag(config=True)
+    max_observation_bytes = Integer(limits.MAX_OBSERVATION_BYTES, help="Observations a notebook may send in all.").tag(
+        config=True)
+    max_message_bytes = Integer(limits.MAX_MESSAGE_BYTES, help=(
+        "Largest message read from a kernel; a larger one is dropped unread and the kernel stopped.")).tag(config=True)
     memory_bytes = Integer(Limits.memory_bytes, help="Address space of the kernel (bytes).").tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds, help="CPU time of the kernel (seconds).").tag(config=True)
     processes = Integer(Limits.processes, help="Processes and threads of the kernel.").tag(config=True)
@@ -142,18 +188,24 @@ class SandboxedExecute(Execute):
     iopub_timeout = Integer(20, help=(
         "Seconds to wait for a cell's last output after its reply, or after an interrupt; on a busy "
         "machine an interrupted kernel can take longer than nbclient's 4 s to answer.")).tag(config=True)
+    seed = Integer(0, help=(
+        "Seed of the hidden tests' inputs; 0: a new one for every submission (logged), drawn here, "
+        "never in the kernel.")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
         self._sandbox_dir = None
+        self._course: dict = {}
 
     def sandbox(self) -> Sandbox:
-        limits = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes,
-                        threads=self.threads)
-        return Sandbox(limits=limits, read_only=tuple(self.read_only))
+        limits_ = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes,
+                         threads=self.threads)
+        modules = tuple(self._course.get("kernel_modules", ()))
+        return Sandbox(limits=limits_, read_only=tuple(self.read_only), kernel_modules=modules)
 
     def preprocess(self, nb, resources=None, km=None):
+        self._prepare(nb, resources)
         reason = self.sandbox().available()
         if reason and not self.allow_unsandboxed:
             raise RuntimeError(
@@ -161,6 +213,10 @@ class SandboxedExecute(Execute):
                 f"To grade anyway, unsandboxed, set c.SandboxedExecute.allow_unsandboxed = True in "
                 f"nbgrader_config.py (student code then runs as you, with your files and network).")
         self._use_sandbox = reason is None
+        if self._use_sandbox:
+            problem = self.sandbox().kernel_problem()
+            if problem:  # every submission would score 0: stop here, loudly
+                raise RuntimeError(f"autograde cannot grade in this sandbox: {problem}")
         self._started = time.monotonic()
         self._output_bytes, self._observation_bytes = {}, 0
         self._sandbox_dir = tempfile.mkdtemp(prefix="course-kernel-")
@@ -175,6 +231,25 @@ class SandboxedExecute(Execute):
             return nb, resources
         finally:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            hide_paths(nb)  # the graded notebook becomes the student's feedback
+
+    def _prepare(self, nb, resources) -> None:
+        """The trusted facts of this run: test sources, the notebook's names, limits and the hidden seed."""
+        self._sources = _gradebook_sources(resources)
+        path = _source_notebook(self, resources)
+        source = json.loads(path.read_text()) if path is not None else {"cells": [], "metadata": {}}
+        self._course = source.get("metadata", {}).get("course", {}) or nb.metadata.get("course", {})
+        self._names = notebook_names(source) if path is not None else []
+        if "cell_timeout" in self._course:
+            self.timeout = limits.cell_timeout(self._course)
+        self._notebook_limit = self.notebook_timeout or limits.notebook_timeout(self._course, source or nb)
+        self._seed = self.seed or secrets.randbits(62)
+        self.log.info("hidden tests' seed: %d (set c.SandboxedExecute.seed to repeat it)", self._seed)
+        self.on_cell_executed = self._remember_reply
+        self._last_reply = None
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self._last_reply = execute_reply
 
     async def async_start_new_kernel(self, **kwargs):
         # the kernel's own stdout and stderr (start-up notes, TensorFlow's C++ log) are not the cells' output
@@ -186,6 +261,9 @@ class SandboxedExecute(Execute):
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
+        import zmq
+
+        km.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)  # a larger message is never read
         if getattr(self, "_use_sandbox", False):
             sockets = os.path.join(self._sandbox_dir, "sockets")
             scratch = os.path.join(self._sandbox_dir, "tmp")
@@ -200,13 +278,67 @@ class SandboxedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._current_index = cell_index
-        if cell.cell_type == "code" and time.monotonic() - self._started > self.notebook_timeout:
+        if cell.cell_type == "code" and time.monotonic() - self._started > self._notebook_limit:
             cell.outputs = [_error_output("NotebookTimeout",
-                                          f"not run: the notebook used its {self.notebook_timeout} s")]
+                                          f"not run: the notebook used its {self._notebook_limit} s")]
             return cell
+        if self._sources is not None and _is_test(cell):
+            return await self._judge(cell, cell_index)
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
     execute_cell = run_sync(async_execute_cell)
+
+    async def _judge(self, cell, cell_index):
+        """Run the test cell's trusted source here; its requests go to the kernel."""
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        source = self._sources[grade_id][0] if grade_id in self._sources else cell.source
+        bridge = KernelBridge(self, cell_index, asyncio.get_running_loop(), f"{self._seed}:{grade_id}")
+        try:
+            failure = await asyncio.get_running_loop().run_in_executor(
+                None, judge_test, source, bridge, self._names, grade_id)
+        finally:
+            self.nb["cells"][cell_index] = cell  # nbclient wrote each request's cell there
+        cell.outputs = bridge.outputs + ([_error_output("AssertionError", failure)] if failure else [])
+        if bridge.kernel_error is not None:
+            raise bridge.kernel_error  # the kernel is gone: preprocess fails the cells after this one
+        return cell
+
+    async def request(self, request: dict, cell_index: int) -> tuple[list, list]:
+        """Run one request in the kernel: (its plain results, the outputs to show); TestStopped if it did not finish."""
+        token = secrets.token_hex(16)
+        text = json.dumps(request)
+        if len(text) > self.max_message_bytes:
+            raise TestStopped(f"the test's request is larger than {self.max_message_bytes} bytes")
+        source = f"__import__('course_utils.grading.kernel.respond').grading.kernel.respond.respond({token!r}, {text!r})"
+        call = NotebookNode(cell_type="code", source=source, metadata={}, outputs=[])
+        self._last_reply, started = None, time.monotonic()
+        await Execute.async_execute_cell(self, call, cell_index, store_history=False)
+        shown = [o for o in call.outputs if o.get("output_type") == "stream"]
+        errors = [o for o in call.outputs if o.get("output_type") == "error"]
+        answers = [o["data"][MIME] for o in call.outputs
+                   if o.get("output_type") == "display_data" and MIME in o.get("data", {})]
+        status = ((self._last_reply or {}).get("content") or {}).get("status")
+        if errors or status != "ok":
+            raise TestStopped(self._stopped_reason(errors, time.monotonic() - started, cell_index))
+        if len(answers) != 1 or answers[0].get("token") != token:
+            raise TestStopped(f"the test expected one answer from its request and got {len(answers)} "
+                              "(or one it did not ask for): code in the notebook published its own")
+        results = answers[0].get("results")
+        if not isinstance(results, list) or len(results) != len(request["calls"]):
+            raise TestStopped("the answer to the test's request does not hold one result per call")
+        return results, shown
+
+    def _stopped_reason(self, errors, seconds: float, cell_index: int) -> str:
+        name = errors[0].get("ename", "") if errors else ""
+        if name == "CellTimeoutError" or seconds >= self.timeout:
+            return f"your code ran past the {self.timeout} s this test may take (an endless loop?)"
+        if self._output_bytes.get(cell_index, 0) > self.max_output_bytes:
+            return f"your code printed more than {self.max_output_bytes} bytes during this test"
+        if errors:
+            message = str(errors[0].get("evalue", ""))[:300]
+            return f"your code stopped this test with {name}: {message}" if message else \
+                f"your code stopped this test with {name}"
+        return "the kernel did not finish this test's request"
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -223,6 +355,42 @@ class SandboxedExecute(Execute):
             outs.append(NotebookNode(output_type="stream", name="stdout",
                                      text=f"\n[output cut: more than {self.max_output_bytes} bytes]\n"))
         return None
+
+
+class KernelBridge:
+    """The judge's way to the kernel: ``ask(request)`` from the judge's thread, run on the executor's loop."""
+
+    def __init__(self, executor: SandboxedExecute, cell_index: int, loop, seed_text: str):
+        self.executor, self.cell_index, self.loop = executor, cell_index, loop
+        self.seed_text = seed_text
+        self.outputs: list = []
+        self.kernel_error: BaseException | None = None
+
+    def ask(self, request: dict) -> list:
+        if self.kernel_error is not None:
+            raise TestStopped("the kernel is gone")
+        future = asyncio.run_coroutine_threadsafe(self.executor.request(request, self.cell_index), self.loop)
+        try:
+            results, shown = future.result()
+        except (DeadKernelError, CellControlSignal) as error:
+            self.kernel_error = error
+            raise TestStopped("the kernel stopped during this test (a limit on memory, CPU or time, "
+                              "or a crash)") from None
+        self.outputs += [NotebookNode(output_type="stream", name="stdout", text=o.get("text", "")) for o in shown]
+        return results
+
+    def rng(self):
+        """A generator for hidden inputs, from this run's seed and the test's name."""
+        import hashlib
+
+        import numpy as np
+
+        digest = hashlib.sha256(self.seed_text.encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def _is_test(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 def _working_copy(workdir: str, copy: str) -> str:
@@ -246,49 +414,6 @@ def _fail_from(nb, index: int, reason: str) -> None:
             cell.outputs.append(_error_output("KernelStopped", reason))
         else:
             cell.outputs = [_error_output("NotRun", f"not run: {reason} in an earlier cell")]
-
-
-class Judge(NbGraderPreprocessor):
-    """Recomputes each graded test cell's verdict outside the kernel, from its observations.
-
-    Runs the cell's trusted source (the gradebook's) in this process with
-    ``observe`` replaying what the kernel recorded, and rewrites the cell's
-    outputs so that nbgrader's SaveAutoGrades scores the judge's verdict: the
-    kernel's printed text stays for feedback; an error output appears if and
-    only if the judge found the test failed.
-    """
-
-    def preprocess(self, nb, resources):
-        sources = _gradebook_sources(resources)
-        for cell in nb.cells:
-            if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
-                grade_id = cell.metadata["nbgrader"]["grade_id"]
-                source = sources[grade_id][0] if sources and grade_id in sources else cell.source
-                observations = [o["data"][MIME]["value"] for o in cell.get("outputs", [])
-                                if o.get("output_type") == "display_data" and MIME in o.get("data", {})]
-                failure = judge_cell(source, observations, grade_id, kernel_error=_kernel_error(cell))
-                cell.outputs = _judged_outputs(cell.get("outputs", []), failure)
-        hide_paths(nb)  # the graded notebook becomes the student's feedback
-        return nb, resources
-
-
-def _kernel_error(cell) -> str | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return f"{output.get('ename')}: {output.get('evalue')}"[:500]
-    return None
-
-
-def _judged_outputs(outputs, failure: str | None) -> list:
-    kept = []
-    for output in outputs:
-        if output.get("output_type") == "stream":
-            kept.append(NotebookNode(output_type="stream", name="stdout", text=output.get("text", "")))
-        elif output.get("output_type") == "display_data" and MIME in output.get("data", {}):
-            kept.append(output)
-    if failure is not None:
-        kept.append(_error_output("AssertionError", failure))
-    return kept
 
 
 # Feedback without the grading machine's paths -----------------------------------------------------

@@ -1,10 +1,15 @@
 """A kernel in a sandbox: bubblewrap (Debian's ``bubblewrap``) around ipykernel, with resource limits.
 
 Trusted side. Inside the sandbox a submission's kernel has no network, sees the
-system's programs and libraries, the Python environment and ``course_utils``
-read-only, and can write only its own working copy and a scratch ``/tmp``; the
-course's other folders (``solutions/``, ``submitted/``, the gradebook, the
-repository) are not there at all. It runs in its own PID namespace, so every
+system's programs and libraries and the Python environment read-only, and can
+write only its own working copy and a scratch ``/tmp``; the course's other
+folders (``solutions/``, ``submitted/``, the gradebook, the repository) are not
+there at all. Of ``course_utils`` it sees only a *kernel site*
+(:func:`kernel_site`): the kernel side of grading and the modules the
+assignment's given cells use, mounted at :data:`KERNEL_SITE` and first on
+``PYTHONPATH``; the real package is hidden wherever it is installed
+(editable, in site-packages, or on ``PYTHONPATH``), so no reference answer and no
+test is importable. It runs in its own PID namespace, so every
 process it starts is killed when it ends, and under limits on memory, CPU time,
 processes, open files and file size. It is started with ``transport="ipc"``
 (Unix sockets in a folder shared with the sandbox): TCP cannot cross into a
@@ -13,10 +18,16 @@ network namespace of its own.
 
 from __future__ import annotations
 
+import ast
+import atexit
+import functools
 import os
 import pathlib
+import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 
 INSTALL_HINT = "install it with `bash .ci/install_system_packages.sh` (Debian's bubblewrap package)"
@@ -36,6 +47,13 @@ With 0 they pass through from the grader's environment, else the libraries use e
 
 PASS_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ", *THREAD_ENV)
 """Environment variables a kernel keeps; all others (tokens, passwords, database URLs) are dropped."""
+
+
+KERNEL_SITE = "/course-kernel"
+"""Where the kernel site is mounted inside the sandbox (first on the kernel's ``PYTHONPATH``)."""
+
+KERNEL_PACKAGE = "course_utils.grading.kernel"
+"""What every graded kernel imports: the kernel side of grading."""
 
 
 class SandboxUnavailable(RuntimeError):
@@ -65,6 +83,7 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     read_only: tuple[str, ...] = ()
     bwrap: str = "bwrap"
+    kernel_modules: tuple[str, ...] = ()  # course_utils modules the given cells import (besides the kernel side)
 
     def available(self) -> str | None:
         """None when the sandbox works here, else the reason it does not."""
@@ -89,9 +108,14 @@ class Sandbox:
         # /tmp first: the environment, the course or the sockets may live under /tmp, mounted over it
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", scratch_dir, "/tmp"]
         args += self._system_binds()
-        for path in sorted(set(self.read_only) | set(python_paths())):
+        mounted = sorted(set(self.read_only) | set(python_paths()))
+        for path in mounted:
             if os.path.exists(path):
                 args += ["--ro-bind", path, path]
+        package = os.path.realpath(_package_dir())
+        if any(package == m or package.startswith(m.rstrip("/") + "/") for m in map(os.path.realpath, mounted)):
+            args += ["--tmpfs", package, "--remount-ro", package]  # an installed course_utils: hidden
+        args += ["--ro-bind", kernel_site(tuple(sorted(self.kernel_modules))), KERNEL_SITE]
         args += ["--bind", socket_dir, socket_dir, "--bind", work_copy or workdir, workdir]
         args += ["--chdir", workdir, "--", shutil.which("prlimit") or "prlimit", *self.limits.prlimit_args(), "--"]
         return args + list(argv)
@@ -101,7 +125,7 @@ class Sandbox:
         env = {name: os.environ[name] for name in PASS_ENV if name in os.environ}
         if threads > 0:
             env.update({name: str(threads) for name in THREAD_ENV})
-        env.update(HOME="/tmp", PATH=f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin",
+        env.update(HOME="/tmp", PATH=f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin", PYTHONPATH=KERNEL_SITE,
                    MPLCONFIGDIR="/tmp/matplotlib", KERAS_HOME="/tmp/keras", TF_CPP_MIN_LOG_LEVEL="3",
                    PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
         env.setdefault("LANG", "C.UTF-8")
@@ -122,13 +146,99 @@ class Sandbox:
         return args
 
 
-def python_paths() -> list[str]:
-    """The interpreter's prefixes (a venv's python links to its base) and the course_utils package."""
-    import course_utils
+    def kernel_problem(self) -> str | None:
+        """None when a kernel in this sandbox can import the kernel side and its modules, else why not."""
+        return _kernel_problem(self)
 
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(pathlib.Path(course_utils.__file__).parent)}
+
+def python_paths() -> list[str]:
+    """The interpreter's prefixes (a venv's python links to its base)."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix}
     real = {os.path.realpath(p) for p in paths}
     return sorted(paths | real)
+
+
+def _package_dir() -> pathlib.Path:
+    import course_utils
+
+    return pathlib.Path(course_utils.__file__).resolve().parent
+
+
+_MINIMAL_INIT = '''"""The part of course_utils a graded kernel sees (see course_utils.grading.sandbox)."""\n'''
+
+
+def needed_modules(modules) -> list[str]:
+    """``modules`` and every ``course_utils`` module they import (by ``import`` or by name in a string)."""
+    package, found, todo = _package_dir(), set(), [KERNEL_PACKAGE, *modules]
+    while todo:
+        name = todo.pop()
+        path = _module_path(package, name)
+        if name in found or path is None or not name.startswith("course_utils."):
+            continue
+        found.add(name)
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            todo += _imports_of(file.read_text()) + ([f"{name}.{file.stem}"] if path.is_dir() else [])
+    return sorted(found)
+
+
+def _module_path(package: pathlib.Path, name: str) -> pathlib.Path | None:
+    relative = pathlib.Path(*name.split(".")[1:])
+    for path in (package / relative, (package / relative).with_suffix(".py")):
+        if path.exists():
+            return path
+    return None
+
+
+def _imports_of(source: str) -> list[str]:
+    names = re.findall(r"[\"'](course_utils(?:\.\w+)+)[\"']", source)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return [n for n in names if n.startswith("course_utils.")]
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_site(modules: tuple[str, ...] = ()) -> str:
+    """A folder holding the part of course_utils a graded kernel may import: the kernel side and ``modules``.
+
+    Made once per grading process (and removed when it ends); packages get a
+    minimal ``__init__.py``, so importing ``course_utils`` there imports nothing else.
+    """
+    package, site = _package_dir(), pathlib.Path(tempfile.mkdtemp(prefix="course-kernel-site-"))
+    atexit.register(shutil.rmtree, site, True)
+    for name in needed_modules(modules):
+        source = _module_path(package, name)
+        target = site / source.relative_to(package.parent)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            for item in source.iterdir():
+                if item.is_file() and item.suffix in (".py", ".npz"):
+                    shutil.copy(item, target / item.name)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+    if any(name == "course_utils.datasets" for name in needed_modules(modules)):
+        shutil.copytree(package / "data", site / "course_utils" / "data", dirs_exist_ok=True)
+    for folder in [site / "course_utils", *(p for p in (site / "course_utils").rglob("*") if p.is_dir())]:
+        if not (folder / "__init__.py").exists() or folder.name in ("course_utils", "grading"):
+            (folder / "__init__.py").write_text(_MINIMAL_INIT)
+    return str(site)
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel_problem(sandbox: "Sandbox") -> str | None:
+    imports = ", ".join([f"{KERNEL_PACKAGE}.respond", *sandbox.kernel_modules])
+    with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as sockets, \
+            tempfile.TemporaryDirectory() as scratch:
+        command = sandbox.command([sys.executable, "-c", f"import {imports}"], workdir=work, socket_dir=sockets,
+                                  scratch_dir=scratch)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        return f"a kernel in the sandbox cannot import {imports}: {result.stderr.strip()[-1500:]}"
+    return None
 
 
 DEMO = """

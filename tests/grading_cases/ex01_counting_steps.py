@@ -14,14 +14,15 @@ CASES = {
     "floor_instead_of_ceil": {
         "why": "n_samples // batch_size drops the last partial batch; total_steps inherits the error",
         "edit": {"steps_per_epoch": [(FLOOR, "n_samples // batch_size")]},
-        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "score": 4,
+        "fails": ["test_steps_seed_examples", "test_steps_partial_batch", "test_steps_default_batch_size",
+                  "test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 2,
     },
     "seed004_formula": {
         "why": "total_steps uses seed 004's s = n * e / b, a fraction when the last batch is partial",
         "edit": {"total_steps": [("epochs * steps_per_epoch(n_samples, batch_size)", "n_samples * epochs / batch_size")]},
-        "fails": ["test_total_steps_partial_batch"],
-        "score": 6,
+        "fails": ["test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 5,
     },
     "no_default_batch_size": {
         "why": "batch_size=None is not replaced by Keras' default of 32 (TypeError on None)",
@@ -55,8 +56,9 @@ CASES = {
         "why": "the floor bug, and the student deleted the test cells that failed",
         "edit": {"steps_per_epoch": [(FLOOR, "n_samples // batch_size")]},
         "delete": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "score": 4,
+        "fails": ["test_steps_seed_examples", "test_steps_partial_batch", "test_steps_default_batch_size",
+                  "test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 2,
     },
     "edited_failing_tests": {
         "why": "the floor bug, and the student emptied the test cells that failed (nbgrader restores them)",
@@ -66,23 +68,26 @@ CASES = {
             "test_steps_default_batch_size": "assert True",
             "test_total_steps_partial_batch": "pass",
         },
-        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "score": 4,
+        "fails": ["test_steps_seed_examples", "test_steps_partial_batch", "test_steps_default_batch_size",
+                  "test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 2,
     },
     "redefined_test_helper": {
         "why": "the floor bug, and the student redefined the test helper to accept anything",
         "edit": {"steps_per_epoch": [(FLOOR, "n_samples // batch_size")]},
         "append": {"steps_per_epoch": "\n\ndef expect_equal(*args, **kwargs):\n    pass\n"},
-        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "score": 4,
+        "fails": ["test_steps_seed_examples", "test_steps_partial_batch", "test_steps_default_batch_size",
+                  "test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 2,
     },
     # Graded on observations (the judge re-checks them outside the kernel); hidden tests use other values.
     "hardcoded_visible_answers": {
         "why": "steps_per_epoch looks up the visible tests' answers and floors the rest: only hidden tests catch it",
         "edit": {"steps_per_epoch": [(FLOOR, "{(7, 3): 3, (10, 4): 3, (1001, 20): 51, (100, 32): 4, (6, 32): 1}.get("
                                              "(n_samples, batch_size), n_samples // batch_size)")]},
-        "fails": ["test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"],
-        "score": 4,
+        "fails": ["test_steps_seed_examples", "test_steps_partial_batch", "test_steps_default_batch_size",
+                  "test_total_steps_seed_examples", "test_total_steps_partial_batch"],
+        "score": 2,
     },
     # Correct solutions written another way keep full marks.
     "ceil_of_division": {

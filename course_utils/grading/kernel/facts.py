@@ -1,8 +1,9 @@
 """Plain-data facts about plots and Keras models, for test cells to return from ``observe``.
 
-Kernel side: a test cell calls these inside its observed function, so that the
-judge gets numbers, strings and arrays (never a Figure or a Model) and checks
-them with trusted code. Nothing here imports Keras at module level.
+Kernel side: the probes (:mod:`probes`) apply these to what the student's code
+returned, so that the grading process gets numbers, strings and arrays (never a
+Figure or a Model) and checks them with trusted code. Nothing here imports
+Keras at module level.
 """
 
 from __future__ import annotations
@@ -67,8 +68,6 @@ LAYER_KEYS = ("units", "activation", "name")
 
 def model_facts(model) -> dict:
     """A Keras model as plain data: layers, shapes, parameters, weights, optimizer, loss and iterations."""
-    from course_utils.grading.checks import loss_name
-
     optimizer = getattr(model, "optimizer", None)
     layers = []
     for layer in model.layers:
@@ -99,6 +98,14 @@ def _plain_config(config: dict) -> dict:
         else:
             plain[str(key)] = type(value).__name__
     return plain
+
+
+def loss_name(model) -> str:
+    """The name of a compiled Keras model's loss, whether given as a string, a Loss object or a function."""
+    loss = model.loss
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__)
 
 
 def history_facts(history) -> dict:
