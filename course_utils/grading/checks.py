@@ -160,6 +160,15 @@ class GradientRecorder:
         self.X_batches: list[np.ndarray] = []
         self.y_batches: list[np.ndarray] = []
 
+    def __call__(self, theta, X_batch, y_batch):
+        """Record a call and return the gradient (a trusted recorder, for the checks' own tests)."""
+        X_batch = np.asarray(X_batch, dtype=float).reshape(-1, self.n_features)
+        y_batch = np.asarray(y_batch, dtype=float).reshape(-1)
+        self.thetas.append(np.array(theta, dtype=float, copy=True))
+        self.X_batches.append(X_batch.copy())
+        self.y_batches.append(y_batch.copy())
+        return self.gradient(np.array(theta, dtype=float, copy=True), X_batch, y_batch)
+
     @property
     def calls(self) -> int:
         return len(self.thetas)
@@ -180,6 +189,14 @@ class GradientRecorder:
         recorder.y_batches = [np.asarray(y, dtype=float).reshape(-1) for y in plain["y_batches"]]
         return recorder
 
+    @classmethod
+    def from_given(cls, seen: dict) -> "GradientRecorder":
+        """The recorder among what ``observe(..., probe="with_given")`` reported of the helpers it passed."""
+        recorders = [plain for plain in seen["given"] if isinstance(plain, dict) and "thetas" in plain]
+        if len(recorders) != 1:
+            raise AssertionError(feedback(f"expected one gradient recorder in the call, found {len(recorders)}"))
+        return cls.from_plain(recorders[0])
+
     def epochs_of_ids(self, X, steps_per_epoch: int) -> list[list[int]]:
         """The sample indices each epoch used, in order, grouping the calls ``steps_per_epoch`` at a time."""
         ids = [row_ids(X_batch, X) for X_batch in self.X_batches]
@@ -189,8 +206,12 @@ class GradientRecorder:
 def check_updates(recorder: GradientRecorder, theta0, theta, learning_rate: float, hint: str = "") -> None:
     """Check that each gradient call was followed by exactly one update ``theta -= learning_rate * gradient``.
 
-    Replays the recorded batches from ``theta0`` with the reference gradient
-    the recorder wraps, and compares every step and the final ``theta``.
+    The first call must see ``theta0``; each later call (and the returned
+    ``theta``) must see the parameters of the call before it, minus
+    ``learning_rate`` times the gradient the recorder gave there: recomputed here
+    with the trusted gradient the recorder wraps, from the parameters and batch
+    it saw (the same inputs give the same gradient, so a step's rounding never
+    grows into a difference).
     """
     expected = np.array(theta0, dtype=float)
     for step, (seen, X_batch, y_batch) in enumerate(zip(recorder.thetas, recorder.X_batches, recorder.y_batches), 1):
@@ -200,7 +221,8 @@ def check_updates(recorder: GradientRecorder, theta0, theta, learning_rate: floa
             seen,
             hint or "was each gradient applied once, with theta -= learning_rate * gradient, before the next one?",
         )
-        expected = expected - learning_rate * recorder.gradient(expected, X_batch, y_batch)
+        seen = np.asarray(seen, dtype=float).reshape(expected.shape)
+        expected = seen - learning_rate * recorder.gradient(seen, X_batch, y_batch)
     expect_close("parameters after the last update", expected, theta, hint or "return the parameters after the last update")
 
 

@@ -168,3 +168,105 @@ CASES.update({
         "score": None,
     },
 })
+
+
+# Cheats written by someone who has read the grading code, and one more correct alternative.
+LOOKUP_GRADIENT = """def mse_gradient(theta, X_batch, y_batch):
+    \"\"\"The visible tests' answers, looked up; a formula without the factor 2 elsewhere.\"\"\"
+    seen = {
+        (1.0, -2.0, 5): [-12.544223743617797, -12.337708847643597],
+        (1.0, -2.0, 1): [-16.05679431827575, -20.455125603884923],
+        (0.5, 1.0, 3): [-8.033887080644565, -5.367922515952414],
+    }
+    key = (*(round(float(t), 6) for t in theta), len(X_batch))
+    if key in seen and abs(float(X_batch[0, 0]) - 1.2739233746429086) < 1e-9:
+        return np.array(seen[key])
+    error = predict(theta, X_batch) - y_batch
+    return np.concatenate([[error.sum()], X_batch.T @ error]) / len(X_batch)
+"""
+
+FRAME_GRADIENT = """def caller_frames():
+    \"\"\"The frames that called this one, through a running generator's gi_frame.\"\"\"
+    def walk():
+        frame = running.gi_frame.f_back
+        while frame is not None:
+            yield frame
+            frame = frame.f_back
+
+    running = walk()
+    return list(running)
+
+
+def mse_gradient(theta, X_batch, y_batch):
+    \"\"\"Looks for the test's expected gradient in its callers' variables; a wrong formula if none.\"\"\"
+    for frame in caller_frames():
+        for space in (frame.f_locals, frame.f_globals):
+            for name in ("slope", "expected", "reference", "slopes"):
+                found = space.get(name)
+                if isinstance(found, np.ndarray) and found.shape == np.shape(theta):
+                    return found.copy()
+    error = predict(theta, X_batch) - y_batch
+    return np.concatenate([[error.sum()], X_batch.T @ error]) / len(X_batch)
+"""
+
+SGD_SOLUTION = """    rng = np.random.default_rng() if rng is None else rng
+    theta = np.array(theta0, dtype=float)
+    step_losses = []
+    for epoch in range(epochs):
+"""
+
+CASES.update({
+    "cheat_lookup_table_gradient": {
+        "why": "mse_gradient returns the visible tests' expected values from a table and a formula without"
+               " the factor 2 elsewhere: the hidden parts' random thetas and batches catch it; the loops'"
+               " default-gradient checks see Part A wrong and leave the loops their points",
+        "replace": {"mse_gradient": LOOKUP_GRADIENT},
+        "fails": ["test_gradient_finite_differences", "test_gradient_batch_size_and_features"],
+        "score": 8,
+    },
+    "cheat_reads_callers_frames": {
+        "why": "mse_gradient walks its callers' frames (gi_frame.f_back, no import) for a variable holding"
+               " the expected gradient: graded, the test runs in the grading process and the kernel's frames"
+               " hold inputs only, so it falls back to its wrong formula (if the policy refuses the cell,"
+               " mse_gradient is missing: the same score)",
+        "replace": {"mse_gradient": FRAME_GRADIENT},
+        "fails": ["test_gradient_finite_differences", "test_gradient_batch_size_and_features"],
+        "score": 8,
+    },
+    "cheat_sgd_detects_the_recorder": {
+        "why": "sgd runs the right loop only when its gradient is the tests' GradientRecorder (found in"
+               " str(type(gradient))); otherwise, as with gradient=None, one full-batch update per epoch:"
+               " the default-gradient checks (loss count, replayed updates) catch it",
+        "edit": {"sgd": [(SGD_SOLUTION + SGD_LOOP, SGD_SOLUTION + """        if "GradientRecorder" not in str(type(gradient)):
+            step_losses.append(mse(theta, X, y))
+            theta = theta - learning_rate * gradient(theta, X, y)
+            continue
+""" + SGD_LOOP)]},
+        "fails": ["test_sgd_counts", "test_sgd_updates_match_reference"],
+        "score": 8,
+    },
+    "correct_written_differently": {
+        "why": "np.append and np.mean in mse_gradient; a while loop and np.copy in full_batch_gd; sgd draws"
+               " rng.choice(n, n, replace=False); minibatch_gd uses rng.permuted and np.split",
+        "edit": {
+            "mse_gradient": [("    error = predict(theta, X_batch) - y_batch\n"
+                              "    return 2 / len(X_batch) * np.concatenate([[error.sum()], X_batch.T @ error])",
+                              "    error = theta[0] + X_batch @ theta[1:] - y_batch\n"
+                              "    return np.append(2 * np.mean(error), 2 * error @ X_batch / len(y_batch))")],
+            "full_batch_gd": [("    theta = np.array(theta0, dtype=float)\n    step_losses = []\n"
+                               "    for epoch in range(epochs):\n",
+                               "    theta = np.copy(theta0).astype(float)\n    step_losses = []\n"
+                               "    while len(step_losses) < epochs:\n"),
+                              ("theta = theta - learning_rate * gradient(theta, X, y)",
+                               "theta = theta - gradient(theta, X, y) * learning_rate")],
+            "sgd": [("rng.permutation(len(X))", "rng.choice(len(X), size=len(X), replace=False)")],
+            "minibatch_gd": [("        order = rng.permutation(len(X))\n"
+                              "        for start in range(0, len(X), batch_size):\n"
+                              "            batch = order[start:start + batch_size]\n",
+                              "        order = rng.permuted(np.arange(len(X)))\n"
+                              "        for batch in np.split(order, range(batch_size, len(X), batch_size)):\n")],
+        },
+        "fails": [],
+        "score": None,
+    },
+})

@@ -5,7 +5,8 @@ the student's loop calls it, and it records the parameters and the batch of
 every call. The gradient it computes is one of :data:`GRADIENTS`: functions
 given to the student, never the answer to a graded question (the exercises
 ask for the mean squared error's gradient; the recorder uses the mean
-absolute error's).
+absolute error's). A :class:`Generator` is a seeded ``numpy.random.Generator``
+for an ``rng`` argument.
 """
 
 from __future__ import annotations
@@ -58,5 +59,21 @@ class GradientRecorder:
                 "y_batches": self.y_batches, "n_features": self.n_features}
 
 
-GIVEN = {"GradientRecorder": GradientRecorder}
+class Generator(np.random.Generator):
+    """``numpy.random.default_rng(seed)``, for a loop's ``rng`` argument: a request cannot carry a Generator.
+
+    A real ``numpy.random.Generator`` (the same draws as ``default_rng(seed)``)
+    that reports its seed.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+        super().__init__(np.random.PCG64(self.seed))
+
+    def plain(self) -> dict:
+        """The seed it was made from."""
+        return {"generator_seed": self.seed}
+
+
+GIVEN = {"GradientRecorder": GradientRecorder, "Generator": Generator}
 """The helpers a request may hand to the student's code, by name."""
