@@ -9,8 +9,10 @@ autogrades it with nbgrader's Python API and prints one row per assignment:
 seconds to autograde (sanitize, run every cell in a fresh kernel, store the
 grades) and the score. Each submission is graded twice over: with nbgrader's
 stock preprocessors ("stock": the kernel judges itself, no sandbox) and with the
-course's configuration ("trusted": policy check, bubblewrap sandbox, judge);
-the median of ``--repeats`` runs of each, and the difference, are reported.
+course's configuration ("trusted": policy check, bubblewrap sandbox, test cells
+run in the grading process asking the kernel); the median of ``--repeats`` runs
+of each, and the difference, are reported, and the peak of the grading
+process's Python heap while it grades (tracemalloc, one more run of each mode).
 Interpreter start-up is not counted: it is paid once per ``nbgrader autograde``
 run, however many students it grades. ``measure()`` returns the rows for
 benchmarks/run.py. Wall times on a shared 2-core machine vary: read the
@@ -28,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
 import warnings
 
 import nbformat
@@ -35,7 +38,7 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and not p.name.startswith("."))
 GOAL_SECONDS = 5.0  # for the NumPy-only assignments
-GOAL_OVERHEAD = 1.0  # seconds trusted grading may add to a NumPy-only submission
+GOAL_OVERHEAD = 0.3  # seconds trusted grading may add to a NumPy-only submission
 MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 STUDENT = "benchmark"
 
@@ -101,6 +104,16 @@ def _grade_once(api, config, assignment: str) -> tuple[float, float, float]:
         return seconds, submission.score, submission.max_score
 
 
+def _heap_peak_mb(api, config, assignment: str) -> float:
+    """Peak of the grading process's Python heap (MB) while it autogrades the submission once."""
+    tracemalloc.start()
+    try:
+        _grade_once(api, config, assignment)
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
 def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
     """Autograde one correct submission of each assignment, stock and trusted; one dict per assignment.
 
@@ -121,6 +134,7 @@ def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
                 raise RuntimeError(f"generate_assignment {assignment} failed:\n{result['log']}")
             _hand_in(course, assignment)
             runs = {mode: [_grade_once(*apis[mode], assignment) for _ in range(repeats)] for mode in apis}
+            heap = {mode: _heap_peak_mb(*apis[mode], assignment) for mode in apis}
             seconds = {mode: statistics.median(r[0] for r in runs[mode]) for mode in runs}
             numpy_only = not _needs_keras(assignment)
             rows.append({
@@ -128,6 +142,8 @@ def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
                 "seconds": round(seconds["trusted"], 2),
                 "stock_seconds": round(seconds["stock"], 2),
                 "overhead": round(seconds["trusted"] - seconds["stock"], 2),
+                "heap_mb": heap["trusted"],
+                "stock_heap_mb": heap["stock"],
                 "score": runs["trusted"][-1][1],
                 "stock_score": runs["stock"][-1][1],
                 "max_score": runs["trusted"][-1][2],
@@ -139,13 +155,15 @@ def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| assignment | stock nbgrader (s) | trusted: policy + sandbox + judge (s) | added (s) | score | goal |",
-             "|---|---:|---:|---:|---:|---|"]
+    lines = ["| assignment | stock nbgrader (s) | trusted: policy + sandbox + judge (s) | added (s) "
+             "| grader heap, stock / trusted (MB) | score | goal |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         goal = (f"<= {row['goal_seconds']:g} s, added <= {GOAL_OVERHEAD:g} s" if row["goal_seconds"]
                 else "(Keras: none)")
         lines.append(f"| {row['assignment']} | {row['stock_seconds']:.2f} | {row['seconds']:.2f} | "
-                     f"{row['overhead']:+.2f} | {row['score']:g}/{row['max_score']:g} | {goal} |")
+                     f"{row['overhead']:+.2f} | {row['stock_heap_mb']:.1f} / {row['heap_mb']:.1f} | "
+                     f"{row['score']:g}/{row['max_score']:g} | {goal} |")
     return "\n".join(lines)
 
 

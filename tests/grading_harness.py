@@ -94,6 +94,24 @@ def nbgrader(course: pathlib.Path, *args: str, cwd: pathlib.Path | None = None,
     return subprocess.run(command, cwd=cwd or course, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+MEASURED = ("import atexit, resource, sys\n"
+            "atexit.register(lambda: print('GRADER_PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
+            " file=sys.stderr))\n"
+            "from nbgrader.apps.nbgraderapp import main\nsys.argv[0] = 'nbgrader'\nsys.exit(main())\n")
+
+
+def nbgrader_measured(course: pathlib.Path, *args: str, timeout: int = 1800) -> tuple[subprocess.CompletedProcess, int]:
+    """``nbgrader *args`` for the course, and the grading process's own peak memory in MB (not its kernels')."""
+    bin_dir = pathlib.Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    course_args = [f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
+    result = subprocess.run([sys.executable, "-c", MEASURED, *args, *course_args], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    peak = re.search(r"GRADER_PEAK_MB (\d+)", result.stderr)
+    return result, int(peak.group(1)) if peak else -1
+
+
 def nbgrader_ok(course: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
     result = nbgrader(course, *args)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr[-4000:]}"

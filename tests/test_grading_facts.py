@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils.grading.facts import axes_facts, history_facts, model_facts, plot_facts  # noqa: E402
-from course_utils.grading.observe import from_plain, to_plain  # noqa: E402
+from course_utils.grading.kernel.facts import axes_facts, history_facts, model_facts, plot_facts  # noqa: E402
+from course_utils.grading.kernel.plain import from_plain, to_plain  # noqa: E402
 
 
 def round_trip(value):

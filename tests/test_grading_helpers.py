@@ -25,8 +25,21 @@ from course_utils.grading import (  # noqa: E402
     expect_true,
     linear_mse,
     linear_mse_gradient,
+    outcome,
     row_ids,
 )
+from course_utils.grading.kernel import given  # noqa: E402
+from course_utils.grading.kernel.plain import from_plain, to_plain  # noqa: E402
+
+
+def kernel_recorder(n_features: int = 1) -> given.GradientRecorder:
+    """The recorder a test hands to the student's loop, in the kernel."""
+    return given.GradientRecorder("linear_mae_gradient", n_features=n_features)
+
+
+def seen_by(recorder: given.GradientRecorder) -> GradientRecorder:
+    """What the grading process reads of it: plain data, with the trusted copy of its gradient."""
+    return GradientRecorder.from_plain(from_plain(to_plain(recorder.plain())))
 
 
 def message(call) -> str:
@@ -68,11 +81,11 @@ def test_expect_true_and_expect_raises():
     def bad(batch_size):
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
 
-    assert expect_raises("batch_size=0", ValueError, lambda: bad(0), names="batch_size") is None  # prints nothing
-    assert "to name 'rng'" in message(lambda: expect_raises("batch_size=0", ValueError, lambda: bad(0), names="rng"))
-    assert "nothing was raised" in message(lambda: expect_raises("x", ValueError, lambda: None))
-    assert "got ZeroDivisionError" in message(lambda: expect_raises("x", ValueError, lambda: 1 / 0))
-    expect_raises("x", (ValueError, TypeError), lambda: int("a"))
+    assert expect_raises("batch_size=0", ValueError, outcome(bad, 0), names="batch_size") is None  # prints nothing
+    assert "to name 'rng'" in message(lambda: expect_raises("batch_size=0", ValueError, outcome(bad, 0), names="rng"))
+    assert "nothing was raised" in message(lambda: expect_raises("x", ValueError, outcome(lambda: None)))
+    assert "got ZeroDivisionError" in message(lambda: expect_raises("x", ValueError, outcome(lambda: 1 / 0)))
+    expect_raises("x", (ValueError, TypeError), outcome(int, "a"))
 
 
 def test_as_batches_accepts_lists_and_generators_and_explains_other_results():
@@ -123,8 +136,9 @@ def minibatch_gd(X, y, theta, learning_rate, epochs, batch_size, rng, gradient, 
 
 def test_gradient_recorder_counts_calls_and_check_updates_replays_them():
     X, y = linear_regression(10, rng=0)
-    recorder = GradientRecorder(linear_mse_gradient, n_features=1)
-    theta = minibatch_gd(X, y, np.zeros(2), 0.1, 2, 4, np.random.default_rng(0), recorder)
+    in_kernel = kernel_recorder()
+    theta = minibatch_gd(X, y, np.zeros(2), 0.1, 2, 4, np.random.default_rng(0), in_kernel)
+    recorder = seen_by(in_kernel)
     assert recorder.calls == 6 and recorder.batch_sizes == [4, 4, 2] * 2
     epochs = recorder.epochs_of_ids(X, steps_per_epoch=3)
     assert [sorted(ids) for ids in epochs] == [list(range(10))] * 2 and epochs[0] != epochs[1]
@@ -133,36 +147,35 @@ def test_gradient_recorder_counts_calls_and_check_updates_replays_them():
     model = Dense(1)
     model.set_weights([np.zeros((1, 1)), np.zeros(1)])
     fit(model, X, y, loss="mse", optimizer=SGD(0.1), batch_size=4, epochs=2, shuffle=False, verbose=0)
-    in_order = GradientRecorder(linear_mse_gradient, n_features=1)
     theta = np.zeros(2)
     for _ in range(2):
         for start in range(0, 10, 4):
-            theta = theta - 0.1 * in_order(theta, X[start : start + 4], y[start : start + 4])
+            theta = theta - 0.1 * linear_mse_gradient(theta, X[start : start + 4], y[start : start + 4])
     np.testing.assert_allclose(theta, [model.b[0], model.W[0, 0]], rtol=1e-10)
 
 
 def test_check_updates_catches_one_update_per_epoch_and_a_wrong_learning_rate():
     X, y = linear_regression(10, rng=0)
-    recorder = GradientRecorder(linear_mse_gradient, n_features=1)
-    theta = minibatch_gd(X, y, np.zeros(2), 0.1, 2, 4, np.random.default_rng(0), recorder, updates=False)
-    assert "before update 2" in message(lambda: check_updates(recorder, np.zeros(2), theta, 0.1))
-    recorder = GradientRecorder(linear_mse_gradient, n_features=1)
-    theta = minibatch_gd(X, y, np.zeros(2), 0.2, 1, 4, np.random.default_rng(0), recorder)
-    assert "parameters before update 2" in message(lambda: check_updates(recorder, np.zeros(2), theta, 0.1))
+    in_kernel = kernel_recorder()
+    theta = minibatch_gd(X, y, np.zeros(2), 0.1, 2, 4, np.random.default_rng(0), in_kernel, updates=False)
+    assert "before update 2" in message(lambda: check_updates(seen_by(in_kernel), np.zeros(2), theta, 0.1))
+    in_kernel = kernel_recorder()
+    theta = minibatch_gd(X, y, np.zeros(2), 0.2, 1, 4, np.random.default_rng(0), in_kernel)
+    assert "parameters before update 2" in message(lambda: check_updates(seen_by(in_kernel), np.zeros(2), theta, 0.1))
 
 
 def test_gradient_recorder_accepts_a_single_sample_as_a_row_or_a_batch_of_one():
     X, y = linear_regression(3, rng=0)
-    recorder = GradientRecorder(linear_mse_gradient, n_features=1)
+    recorder = kernel_recorder()
     np.testing.assert_allclose(recorder(np.zeros(2), X[1], y[1]), recorder(np.zeros(2), X[1:2], y[1:2]))
-    assert recorder.batch_sizes == [1, 1]
+    assert seen_by(recorder).batch_sizes == [1, 1]
 
 
 def test_epochs_of_ids_shows_a_missing_reshuffle():
     X, y = linear_regression(12, rng=0)
-    recorder = GradientRecorder(linear_mse_gradient, n_features=1)
+    recorder = kernel_recorder()
     minibatch_gd(X, y, np.zeros(2), 0.01, 2, 5, np.random.default_rng(0), recorder, reshuffle=False)
-    first, second = recorder.epochs_of_ids(X, steps_per_epoch=3)
+    first, second = seen_by(recorder).epochs_of_ids(X, steps_per_epoch=3)
     assert first == second
 
 
@@ -199,7 +212,7 @@ def test_figure_checks_explain_what_is_wrong():
 
 
 def test_loss_name_reads_strings_objects_and_functions(keras):
-    from course_utils.grading import loss_name
+    from course_utils.grading.kernel.facts import loss_name
 
     for loss in ("binary_crossentropy", keras.losses.BinaryCrossentropy(), keras.losses.binary_crossentropy):
         model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])

@@ -1,13 +1,17 @@
 """Grades that student code cannot change: cheats earn nothing, sabotage touches no one else.
 
 Real ``nbgrader autograde`` with the course's nbgrader_config.py, in a temporary
-course, on ex01 (the fastest assignment). Three walls are tested one by one:
+course, on ex01 (the fastest assignment). The cheats are written by someone who
+has read ``course_utils/grading/``; each class of attack has several variants,
+each on top of a wrong answer (a cheat that worked would earn points):
 
-* the policy, with cheats of every class the course knows (each on top of a
-  wrong answer: a cheat that worked would earn points);
-* the sandbox alone, with the policy switched off, against sabotage (other
-  students' files, the gradebook, the solutions, processes, network, limits);
-* the judge alone, with the policy and the kernel's own verdict bypassed.
+* with the policy on: reading the test's names, importing the references,
+  the policy's old leaks (pattern matching, attribute chains, dynamic types,
+  ``self`` outside a method), a lookup table of the visible cases, a result
+  that would stall the judge, output that would flood the grader;
+* with the policy off, so that the sandbox and the judge are shown to hold
+  alone: sabotage, copying, reading the kernel's memory for expected values,
+  forged observations with every kind of abort, a patched publisher.
 
 Honest submissions graded in the same runs must keep exactly their scores.
 """
@@ -26,6 +30,7 @@ from grading_harness import (
     autograde,
     cell_timeout,
     hand_in,
+    nbgrader_measured,
     nbgrader_ok,
     new_course,
     read,
@@ -71,6 +76,47 @@ CHEATS = {  # each replaces or follows the wrong answers; none may earn a point
     "detached_rewriter": ("import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; "
                           "time.sleep(3)'], start_new_session=True)\n"),
     "generator_frame_globals": "g = (x for x in [0])\nglobals_ = g.gi_frame.f_globals\n",
+    # reading the test's names: the test cell's variables (examples, pairs, got, rng) are not in the kernel
+    "read_test_globals": (
+        "def steps_per_epoch(n_samples, batch_size=None):\n"
+        "    for name in ('examples', 'pairs', 'triples', 'defaults', 'got'):\n"
+        "        try:\n            rows = {'examples': examples, 'pairs': pairs}[name]\n"
+        "        except (NameError, KeyError):\n            continue\n"
+        "        for row in rows:\n"
+        "            if len(row) == 3 and tuple(row[:2]) == (n_samples, batch_size):\n"
+        "                return row[2]\n"
+        "    return 0\n"),
+    "read_reference_name": (
+        "def steps_per_epoch(n_samples, batch_size=None):\n    try:\n        return reference(n_samples, batch_size)\n"
+        "    except NameError:\n        return 0\n"),
+    # the policy's old leaks, by class
+    "match_class_keyword": (
+        "def steps_per_epoch(n_samples, batch_size=None):\n    match steps_per_epoch:\n"
+        "        case object(__globals__=found):\n            return found['steps_per_epoch'](n_samples, batch_size)\n"
+        "    return 0\n"),
+    "attribute_chain_attrgetter": (
+        "import operator\nread = operator.attrgetter('_' + '_globals_' + '_')\n"
+        "def steps_per_epoch(n_samples, batch_size=None):\n    return read(steps_per_epoch).get('x', 0)\n"),
+    "numpy_file_reader": ("import numpy as np\nsolution = np.fromregex('../../../solutions/ex01_counting_steps/"
+                          "ex01_counting_steps.ipynb', 'return (.*)', [('line', 'U200')])\n"),
+    "dynamic_type": "Cheat = type('Cheat', (int,), {'_' + '_eq_' + '_': lambda self, other: True})\n",
+    "self_outside_method": "def patch(self):\n    self.allclose = lambda *a, **k: True\n",
+    "method_called_on_module": ("import numpy as np\nclass Patcher:\n    def apply(self):\n"
+                                "        self.allclose = lambda *a, **k: True\nPatcher.apply(np)\n"),
+    # a lookup table of every visible case, and a wrong formula elsewhere
+    "visible_lookup_table": (
+        "def steps_per_epoch(n_samples, batch_size=None):\n"
+        "    table = {(100, 100): 1, (100, 10): 10, (100, 1): 100, (1000, 20): 50, (8000, 10): 800,\n"
+        "             (6, 6): 1, (6, 3): 2, (7, 3): 3, (10, 4): 3, (1001, 20): 51, (100, None): 4,\n"
+        "             (6, None): 1}\n"
+        "    return table.get((n_samples, batch_size), 0)\n\n"
+        "def total_steps(n_samples, batch_size=None, epochs=1):\n"
+        "    table = {(1000, 20, 10): 500, (8000, 10, 20): 16000, (13, 1, 200): 2600, (6, 3, 10): 20,\n"
+        "             (7, 3, 2): 6, (10, 4, 5): 15}\n"
+        "    return table.get((n_samples, batch_size, epochs), 0)\n\n"
+        "def last_batch_size(n_samples, batch_size=None):\n"
+        "    table = {(7, 3): 1, (10, 4): 2, (1001, 20): 1, (6, 3): 3, (1000, 20): 20, (100, None): 4}\n"
+        "    return table.get((n_samples, batch_size), 0)\n"),
 }
 
 
@@ -81,7 +127,7 @@ def cheat_case(trick: str) -> dict:
 HONEST = {  # graded in the same run: their scores must not move
     "a_honest": {"score": 7.0},
     "m_floor": {"edit": {"steps_per_epoch": [("(n_samples + batch_size - 1) // batch_size",
-                                              "n_samples // batch_size")]}, "score": 4.0},
+                                              "n_samples // batch_size")]}, "score": 2.0},
     "z_honest": {"score": 7.0},
 }
 
@@ -157,6 +203,57 @@ SABOTAGE = {  # a correct answer, then code that tries to harm others (each guar
 }
 """Each follows a correct answer: full marks (7), since the harm comes after the answers and the tests."""
 
+OBSERVATION = "application/vnd.course-utils.observation+json"
+FORGE = (  # publish answers of its own, then stop the test's own request before it answers
+    "def {name}(n_samples, batch_size=None, epochs=1):\n"
+    "    from IPython.display import publish_display_data\n"
+    "    publish_display_data({{{mime!r}: {{'token': 'guess', 'results': [3] * 200}}}})\n"
+    "    {ending}\n")
+STEAL_TOKEN = (  # read the request's token from the calling frames and answer in its name
+    "import json, sys\n"
+    "from IPython.display import publish_display_data\n"
+    "def steps_per_epoch(n_samples, batch_size=None):\n"
+    "    frame = sys._getframe(1)\n"
+    "    while frame is not None and 'token' not in frame.f_locals:\n"
+    "        frame = frame.f_back\n"
+    "    if frame is None:\n"
+    "        return 0\n"
+    "    calls = json.loads(frame.f_locals['request'])['calls']\n"
+    "    answers = [-(-c['args'][0] // 32) for c in calls]  # a guess: without a reference, no better\n"
+    f"    publish_display_data({{{OBSERVATION!r}: {{'token': frame.f_locals['token'], 'results': answers}}}})\n"
+    "    raise KeyboardInterrupt\n")
+KERNEL_ATTACKS = {  # with the policy off, on top of wrong answers: each must earn nothing
+    **{f"forge_then_{ending.split('(')[0].split()[-1].lower()}": FORGE.format(
+        name="steps_per_epoch", mime=OBSERVATION, ending=ending)
+       for ending in ("raise KeyboardInterrupt", "raise SystemExit(0)", "raise GeneratorExit", "return 0")},
+    "forge_with_the_stolen_token": STEAL_TOKEN,
+    "scan_kernel_memory_for_expected_values": (
+        "import gc\n"
+        "def steps_per_epoch(n_samples, batch_size=None):\n"
+        "    for obj in gc.get_objects():\n"
+        "        if isinstance(obj, list) and obj and isinstance(obj[0], tuple) and len(obj[0]) == 3:\n"
+        "            for row in obj:\n"
+        "                if tuple(row[:2]) == (n_samples, batch_size):\n"
+        "                    return row[2]\n"
+        "    return 0\n"),
+    "import_the_references": (
+        "try:\n    from course_utils.batching import steps_per_epoch, total_steps\nexcept ImportError:\n    pass\n"
+        "try:\n    from course_utils import steps_per_epoch\nexcept ImportError:\n    pass\n"),
+    "import_the_tests": (
+        "import importlib\nfor name in ('course_utils.grading.checks', 'course_utils.grading.judge',\n"
+        "             'course_utils.grading.observe', 'course_utils.batching'):\n"
+        "    try:\n        importlib.import_module(name)\n        raise SystemExit('imported ' + name)\n"
+        "    except ImportError:\n        pass\n"),
+    "patch_the_publisher": (
+        "import IPython.display as display\nreal = display.publish_display_data\n"
+        "def forged(data, *args, **kwargs):\n"
+        "    for value in data.values():\n"
+        "        if isinstance(value, dict) and 'results' in value:\n"
+        "            value['results'] = [1] * len(value['results'])\n"
+        "    return real(data, *args, **kwargs)\n"
+        "display.publish_display_data = forged\n"),
+}
+
 COPIERS = {  # wrong answers that would become right if the sandbox let them read someone else's
     "copy_the_solution": EXEC_NOTEBOOK.format(path=SOLUTION_PATH),
     "copy_a_classmate": EXEC_NOTEBOOK.format(path=CLASSMATE_PATH),
@@ -180,12 +277,11 @@ def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
     course = unguarded_course
     cases = {**HONEST, **{f"sabotage_{name}": {"add": [code]} for name, code in SABOTAGE.items()},
              **{f"copier_{name}": {"replace": dict(WRONG), "add": [f"try:\n    exec({code!r})\nexcept OSError:\n    pass\n"]}
-                for name, code in COPIERS.items()}}
+                for name, code in COPIERS.items()},
+             **{f"kernel_{name}": {"replace": dict(WRONG), "add": [code]} for name, code in KERNEL_ATTACKS.items()}}
     hand_in(course, ASSIGNMENT, cases)
     before = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
-    result = nbgrader_ok(course, "autograde", ASSIGNMENT, "--force",
-                         f"--ExecutePreprocessor.timeout={cell_timeout(ASSIGNMENT)}",
-                         "--SandboxedExecute.notebook_timeout=60")
+    result = nbgrader_ok(course, "autograde", ASSIGNMENT, "--force", "--SandboxedExecute.notebook_timeout=60")
     time.sleep(5)  # anything left behind would act now
     got = scores(course, ASSIGNMENT, cases)
     for student, case in HONEST.items():
@@ -193,7 +289,7 @@ def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
     for student in cases:
         if student.startswith("sabotage_"):
             assert got[student]["score"] == 7.0, (student, got[student])
-        if student.startswith("copier_"):
+        if student.startswith(("copier_", "kernel_")):
             assert got[student]["score"] == 0.0, (student, got[student])
     after = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
     assert after == before
@@ -297,3 +393,101 @@ def test_the_kernel_gets_the_thread_counts_it_is_given_and_no_other_variables(tm
     assert seen[0]["OMP_NUM_THREADS"] == "7" and "TF_NUM_INTRAOP_THREADS" not in seen[0]
     assert {name: seen[3].get(name) for name in THREAD_ENV} == {name: "3" for name in THREAD_ENV}
     assert "GRADER_SECRET_TOKEN" not in seen[0] and "GRADER_SECRET_TOKEN" not in seen[3]
+
+
+# limits: a result or a print that would stall or flood the grader -------------------------------------
+
+FLOODS = {  # with the policy on: plain Python, each losing only the tests it touches
+    "huge_result": {"replace": {"steps_per_epoch": "def steps_per_epoch(n_samples, batch_size=None):\n"
+                                                   "    return 'x' * 40_000_000\n"},
+                    "score": 2.0},  # Part A and total_steps (which calls it) lose; Part C keeps its 2 points
+    "print_flood_after_the_answers": {"append": {"last_batch_size": "\nprint('x' * 300_000_000)\n"},
+                                      "score": 5.0},  # the kernel is stopped there: Part C's tests do not run
+    "print_flood_during_a_test": {"replace": {"last_batch_size": (
+        "def last_batch_size(n_samples, batch_size=None):\n    print('y' * 20_000_000)\n"
+        "    batch_size = batch_size or 32\n    return n_samples % batch_size or batch_size\n")},
+        "score": 5.0},
+}
+
+
+def test_a_stalling_result_or_a_flood_loses_only_its_tests_and_the_grader_stays_small(course):
+    cases = {**HONEST, **{f"flood_{name}": case for name, case in FLOODS.items()}}
+    hand_in(course, ASSIGNMENT, cases)
+    started = time.monotonic()
+    result, peak_mb = nbgrader_measured(course, "autograde", ASSIGNMENT, "--force")
+    seconds = time.monotonic() - started
+    got = scores(course, ASSIGNMENT, cases)
+    assert {student: got[student]["score"] for student in cases} == {
+        student: case["score"] for student, case in cases.items()}, result.stderr[-3000:]
+    assert 0 < peak_mb < 600, f"the grading process peaked at {peak_mb} MB"
+    assert seconds < 600, f"{len(cases)} submissions took {seconds:.0f} s: something stalled"
+    graded = read(course / "autograded" / "flood_print_flood_after_the_answers" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    reasons = [o.get("evalue", "") for c in graded.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert any("larger than" in reason for reason in reasons), reasons
+
+
+# the sandbox sees only the kernel side of course_utils ------------------------------------------------
+
+
+def in_sandbox(tmp_path: pathlib.Path, code: str, sandbox=None) -> subprocess.CompletedProcess:
+    import sys
+
+    from course_utils.grading.sandbox import Sandbox
+
+    folders = [tmp_path / name for name in ("work", "sockets", "scratch")]
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
+    command = (sandbox or Sandbox()).command([sys.executable, "-c", code], workdir=str(folders[0]),
+                                             socket_dir=str(folders[1]), scratch_dir=str(folders[2]))
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+IMPORTS = (
+    "import importlib\n"
+    "for name in ('course_utils.grading.kernel.respond', 'course_utils.grading.observe', 'course_utils.grading.judge',"
+    " 'course_utils.grading.checks', 'course_utils.batching', 'course_utils.gd'):\n"
+    "    try:\n        importlib.import_module(name)\n        print('imported', name)\n"
+    "    except ImportError:\n        print('missing', name)\n")
+
+
+def test_a_kernel_imports_the_kernel_side_and_no_reference_however_course_utils_was_found(tmp_path, monkeypatch):
+    require_sandbox()
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # course_utils found through PYTHONPATH by the grader
+    result = in_sandbox(tmp_path, IMPORTS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:6] == [
+        "imported course_utils.grading.kernel.respond", "missing course_utils.grading.observe",
+        "missing course_utils.grading.judge", "missing course_utils.grading.checks",
+        "missing course_utils.batching", "missing course_utils.gd"]
+
+
+def test_an_installed_course_utils_is_hidden_from_the_kernel(tmp_path, monkeypatch):
+    """A regular install puts course_utils in site-packages, which the kernel mounts: it sees an empty folder."""
+    require_sandbox()
+    import shutil
+
+    from course_utils.grading import sandbox
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "course_utils", site / "course_utils", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(sandbox, "_package_dir", lambda: site / "course_utils")
+    sandbox.kernel_site.cache_clear()
+    try:
+        code = (f"import os\nprint(sorted(os.listdir({str(site / 'course_utils')!r})))\n" + IMPORTS)
+        result = in_sandbox(tmp_path, code, sandbox.Sandbox(read_only=(str(site),)))
+    finally:
+        sandbox.kernel_site.cache_clear()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert lines[0] == "[]" and lines[1] == "imported course_utils.grading.kernel.respond"
+    assert all(line.startswith("missing") for line in lines[2:7]), lines
+
+
+def test_autograde_stops_loudly_when_a_kernel_cannot_import_what_it_needs(tmp_path):
+    require_sandbox()
+    from course_utils.grading.preprocessors import SandboxedExecute
+
+    nb = nbformat.v4.new_notebook(metadata={"course": {"kernel_modules": ["course_utils.no_such_module"]}})
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    with pytest.raises(RuntimeError, match="cannot grade in this sandbox: a kernel in the sandbox cannot import"):
+        SandboxedExecute().preprocess(nb, {"metadata": {"path": str(tmp_path)}})

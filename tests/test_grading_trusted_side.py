@@ -1,22 +1,33 @@
-"""The trusted side of grading, piece by piece: policy rules, plain observations, the judge's replay."""
+"""The trusted side of grading, piece by piece: policy rules, plain data, the judge asking a kernel.
+
+The judge runs a test cell's source here with a stand-in bridge: what a
+kernel would answer, as plain data. Nothing the "kernel" sends can make the
+judge pass a wrong answer, run long, or grow large.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
 
-from course_utils.grading.judge import judge_cell
-from course_utils.grading.observe import from_plain, observe, replaying, to_plain
+from course_utils.grading.judge import judge_test
+from course_utils.grading.kernel.plain import MAX_ITEMS, Unobservable, from_plain, to_plain
+from course_utils.grading.kernel.respond import run_request
+from course_utils.grading.observe import observe
 from course_utils.grading.policy import check_source
 
 ALLOWED = ["math", "numpy", "course_utils.batching.minibatches"]
+GIVEN_MODULES = {"np": "numpy", "math": "math"}  # what the given cells import
 
 
 def rules(source: str, **kwargs) -> list[str]:
-    return [v.rule for v in check_source(source, ALLOWED, **kwargs)]
+    return [v.rule for v in check_source(source, ALLOWED, modules=GIVEN_MODULES, **kwargs)]
 
+
+# the policy: ordinary Python passes -----------------------------------------------------------------
 
 @pytest.mark.parametrize("source", [
     "import numpy as np\nimport math\ndef f(n, b=None):\n    return -(-n // (b or 32))\n",
@@ -26,35 +37,67 @@ def rules(source: str, **kwargs) -> list[str]:
     "def gen(X, y):\n    for start in range(0, len(X), 2):\n        yield X[start:start + 2], y[start:start + 2]\n",
     "values = {}\nvalues['a'] = [x for x in range(3)]\ntotal = sum(values['a'])\n",
     "for _, y_batch in [(1, 2)]:\n    print(y_batch)\n",
+    # what careful students write (held-out correct alternatives lost points to the old policy)
+    "import operator\nimport numbers\ndef f(n):\n    if not isinstance(n, numbers.Integral):\n"
+    "        raise TypeError(f'n must be an int, got {type(n).__name__}')\n    return operator.add(n, 1)\n",
+    "class Recorder:\n    def __init__(self):\n        self._seen = []\n    def on_batch(self, x):\n"
+    "        self._seen.append(x)\n        return len(self._seen)\n",
+    "def _ceil_div(a, b):\n    return -(-a // b)\n\ndef steps(n, b):\n    return _ceil_div(n, b)\n",
+    "import itertools, functools, collections, statistics\n"
+    "pairs = list(itertools.islice(itertools.count(), 3))\nfunctools.reduce(operator_add, pairs) if False else 0\n"
+    "counts = collections.Counter(pairs)\nm = statistics.mean(pairs)\n",
+    "class Batches:\n    def __init__(self, n):\n        self.n = n\n    def __iter__(self):\n        return self\n"
+    "    def __next__(self):\n        raise StopIteration\n    def __len__(self):\n        return self.n\n",
+    "rng = np.random.default_rng(0)\norder = rng.permutation(10)\nw = np.linalg.norm(np.ones(3))\n",
 ])
 def test_ordinary_code_keeps_every_rule(source):
     assert rules(source) == []
 
+
+# the policy: each way out breaks a named rule -------------------------------------------------------
 
 @pytest.mark.parametrize(("source", "rule"), [
     ("from course_utils.batching import total_steps", "import of 'total_steps' from 'course_utils.batching'"),
     ("import course_utils.batching", "import of 'course_utils.batching' is not allowed"),
     ("import os", "import of 'os' is not allowed"),
     ("from numpy import *", "'from numpy import *' is not allowed"),
-    ("from numpy import load", "importing 'load' is not allowed"),
+    ("from numpy import load", "importing 'load' from 'numpy' is not allowed"),
     ("x = open('f').read()", "the name 'open'"),
     ("f = eval", "the name 'eval'"),
     ("getattr(1, 'real')", "the name 'getattr'"),
     ("course_utils.batching", "the name 'course_utils'"),
     ("get_ipython()", "the name 'get_ipython'"),
-    ("x = (1).__class__", "attributes that start with '_'"),
-    ("x = _ih", "names that start with '_'"),
-    ("import numpy as np\nnp.allclose = print", "attributes may be assigned only on self"),
-    ("import numpy as np\ndel np.allclose", "attributes may be assigned only on self"),
-    ("import numpy as np\nfor np.x in [1]:\n    pass", "attributes may be assigned only on self"),
-    ("import numpy as np\nnp.load('x.npy')", "the attribute 'load'"),
-    ("import numpy as np\nnp.lib", "the attribute 'lib'"),
+    ("x = (1).__class__", "the attribute '__class__' is not allowed"),
+    ("x = _ih", "allowed only for your own helpers ('_ih')"),
+    ("np.allclose = print", "attributes may be assigned only on self"),
+    ("del np.allclose", "attributes may be assigned only on self"),
+    ("for np.x in [1]:\n    pass", "attributes may be assigned only on self"),
+    ("np.load('x.npy')", "numpy.load is not one of the names of numpy"),
+    ("np.lib", "numpy.lib is not one of the names"),
     ("g = (x for x in [1])\ng.gi_frame", "the attribute 'gi_frame'"),
     ("'{0.__class__}'.format(1)", "strings that contain '__'"),
-    ("class A(int):\n    def __eq__(self, other):\n        return True", "defining '__eq__' is not allowed"),
+    ("class A(int):\n    def __getattr__(self, name):\n        return 1", "defining '__getattr__' is not allowed"),
     ("!ls", "IPython magics and shell commands"),
     ("%run x.py", "IPython magics and shell commands"),
     ("def f(:\n    pass", "this is not valid Python"),
+    # the leaks a student who read the old denylist found, each by class
+    ("def f(g):\n    match g:\n        case object(__globals__=found):\n            return found",
+     "class patterns in match"),
+    ("def f(g):\n    match g:\n        case type(gi_frame=found):\n            return found", "class patterns in match"),
+    ("import operator\nread = operator.attrgetter('x')", "operator.attrgetter is not one of the names"),
+    ("import operator\ncall = operator.methodcaller('x')", "operator.methodcaller is not one of the names"),
+    ("x = np.core.multiarray", "numpy.core is not one of the names"),
+    ("x = np.random.mtrand", "numpy.random.mtrand is not one of the names"),
+    ("x = np.fromregex('a.txt', 'x', float)", "numpy.fromregex is not one of the names"),
+    ("x = np.genfromtxt('a.txt')", "numpy.genfromtxt is not one of the names"),
+    ("T = type('T', (), {})", "type() may be called only with one argument"),
+    ("def f(self):\n    self.x = 1", "a parameter named 'self' is allowed only as the first one of a method"),
+    ("class A:\n    def m(self):\n        self = np\n        self.x = 1", "'self' may not be given another value"),
+    ("class A:\n    def m(self):\n        self.allclose = 1\nA.m(np)", "a module may be used only as np.name"),
+    ("module = np.random", "a module may be used only as numpy.random.name"),
+    ("import typing\ntyping.get_type_hints(print)", "typing.get_type_hints is not one of the names"),
+    ("x = 1\nx.__init_subclass__", "the attribute '__init_subclass__' is not allowed"),
+    ("class A(metaclass=type):\n    pass", "class keywords (metaclass=...) are not allowed"),
 ])
 def test_each_way_out_breaks_a_named_rule(source, rule):
     found = rules(source)
@@ -70,6 +113,13 @@ def test_a_solution_cell_must_define_its_function():
 def test_violations_name_their_line():
     found = check_source("x = 1\ny = 2\nimport os\n", ALLOWED)
     assert [v.line for v in found] == [3] and str(found[0]).startswith("line 3: ")
+
+
+def test_private_helpers_of_another_cell_are_allowed_when_the_notebook_binds_them():
+    assert rules("y = _helper(3)") and rules("y = _helper(3)", private_names={"_helper"}) == []
+
+
+# plain data ------------------------------------------------------------------------------------------
 
 
 class AlwaysEqual(int):
@@ -98,13 +148,121 @@ def test_generators_are_read_and_objects_are_opaque():
     assert from_plain(to_plain(object())) != from_plain(to_plain(object()))
 
 
-def test_observe_reports_what_the_code_raised():
+@pytest.mark.parametrize("plain", [
+    list(range(MAX_ITEMS + 5)),  # too many items
+    {"$array": "AAAA", "dtype": "<f8", "shape": [10**9]},  # a shape its bytes do not fill
+    {"$array": "", "dtype": "|O", "shape": [0]},  # objects are not plain data
+    {"$tuple": 5},
+    {"$unknown": 1},
+    [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]],  # too deep
+])
+def test_what_a_kernel_sends_is_read_within_limits_or_refused(plain):
+    with pytest.raises(ValueError):
+        from_plain(plain)
+
+
+def test_a_huge_string_stands_for_nothing_and_is_never_shown_whole():
+    value = from_plain("x" * 40_000_000)
+    assert isinstance(value, Unobservable) and value != "x" * 40_000_000
+
+
+# the judge: a test cell asking a stand-in kernel ------------------------------------------------------
+
+
+class StandIn:
+    """A bridge that answers each request with what ``answer(request)`` gives, and keeps the requests."""
+
+    def __init__(self, answer):
+        self.answer, self.requests = answer, []
+
+    def ask(self, request):
+        self.requests.append(request)
+        return self.answer(request)
+
+    def rng(self):
+        return np.random.default_rng(12345)
+
+
+TEST_CELL = """
+from course_utils.grading import expect_equal, observe_each, hidden_rng
+examples = [(7, 3, 3), (9, 3, 3)]
+got = observe_each(steps, [(n, b) for n, b, _ in examples])
+for (n, b, want), count in zip(examples, got):
+    expect_equal(f"steps for {n}, {b}", want, count, "ceil")
+rng = hidden_rng()
+pairs = [(int(n), int(b)) for n, b in rng.integers(1, 99, size=(20, 2))]
+got = observe_each(steps, pairs)
+for (n, b), count in zip(pairs, got):
+    expect_equal(f"steps for {n}, {b}", -(-n // b), count, "ceil")
+"""
+
+
+def calls_of(request):
+    return [from_plain(call["args"]) for call in request["calls"]]
+
+
+def test_the_judge_passes_right_answers_and_names_a_wrong_one():
+    right = StandIn(lambda r: [-(-n // b) for n, b in calls_of(r)])
+    assert judge_test(TEST_CELL, right, ["steps"]) is None
+    wrong = StandIn(lambda r: [n // b for n, b in calls_of(r)])
+    assert "expected 3 steps for 7, 3, got 2" in judge_test(TEST_CELL, wrong, ["steps"])
+
+
+def test_requests_carry_inputs_only_never_an_expected_value():
+    bridge = StandIn(lambda r: [-(-n // b) for n, b in calls_of(r)])
+    judge_test(TEST_CELL, bridge, ["steps"])
+    assert [c["args"] for c in bridge.requests[0]["calls"]] == [[7, 3], [9, 3]]
+    assert all(set(c) == {"args", "kwargs"} for r in bridge.requests for c in r["calls"])
+
+
+def test_a_lookup_table_of_the_visible_cases_fails_the_hidden_part():
+    table = {(7, 3): 3, (9, 3): 3}
+    cheat = StandIn(lambda r: [table.get((n, b), n // b) for n, b in calls_of(r)])
+    assert judge_test(TEST_CELL, cheat, ["steps"]) is not None
+
+
+@pytest.mark.parametrize("answer", [
+    lambda r: [],  # fewer results than calls
+    lambda r: ["3"] * len(r["calls"]),  # strings that look like the numbers
+    lambda r: [{"$object": "Anything"}] * len(r["calls"]),  # an object that claims to equal everything
+    lambda r: [to_plain(AlwaysEqual(0))] * len(r["calls"]),
+    lambda r: [{"$raised": ["AssertionError"], "message": "ok"}] * len(r["calls"]),
+])
+def test_no_answer_shape_a_kernel_can_send_passes_a_test(answer):
+    assert judge_test(TEST_CELL, StandIn(lambda r: [from_plain(p) if False else p for p in answer(r)]),
+                      ["steps"]) is not None
+
+
+def test_a_huge_answer_is_judged_quickly():
+    started = time.monotonic()
+    failure = judge_test(TEST_CELL, StandIn(lambda r: ["x" * 40_000_000] * len(r["calls"])), ["steps"])
+    assert failure is not None and len(failure) < 5000
+    assert time.monotonic() - started < 5
+
+
+def test_the_judge_never_calls_student_code_and_student_names_are_only_names():
+    failure = judge_test("steps(7, 3)\n", StandIn(lambda r: []), ["steps"])
+    assert "lives in the student's kernel" in failure
+
+
+# the kernel side: the requests' answers ---------------------------------------------------------------
+
+
+def test_the_kernel_answers_each_call_and_records_what_it_raised():
+    namespace = {"steps": lambda n, b=None: -(-n // (b or 32)), "boom": lambda: 1 / 0}
+    assert run_request({"target": {"$name": "steps"}, "calls": [{"args": [7, 3]}, {"args": [100]}]}, namespace) == [3, 4]
+    raised = run_request({"target": {"$name": "boom"}, "calls": [{"args": []}]}, namespace)[0]
+    assert raised["$raised"][0] == "ZeroDivisionError"
+
+
+def test_observe_in_the_students_own_kernel_calls_directly():
+    assert observe(lambda n, b: -(-n // b), 7, 3) == 3
     with pytest.raises(AssertionError, match="your code raised ZeroDivisionError"):
         observe(lambda: 1 / 0)
 
 
 def test_a_class_named_like_a_builtin_error_is_not_that_error():
-    from course_utils.grading import expect_raises
+    from course_utils.grading import expect_raises, outcome
 
     class ValueError(Exception):  # noqa: A001 (the point of the test)
         pass
@@ -114,36 +272,7 @@ def test_a_class_named_like_a_builtin_error_is_not_that_error():
 
     with pytest.raises(AssertionError, match="expected ValueError"):
         expect_raises("a bad batch_size", __builtins__["ValueError"] if isinstance(__builtins__, dict)
-                      else __builtins__.ValueError, bad)
-
-
-TEST_CELL = """
-from course_utils.grading import expect_equal, observe
-got = observe(lambda: [steps(n, 3) for n in (7, 9)])
-expect_equal("steps", [3, 3], got, "ceil")
-"""
-
-
-def test_the_judge_passes_a_test_on_the_right_observations_only():
-    assert judge_cell(TEST_CELL, [[3, 3]]) is None
-    assert "expected [3, 3] steps, got [2, 3]" in judge_cell(TEST_CELL, [[2, 3]])
-
-
-def test_the_judge_never_calls_student_code():
-    assert judge_cell(TEST_CELL, [[3, 3]]) is None  # `steps` exists nowhere in the judge
-
-
-def test_missing_or_extra_observations_fail():
-    assert "no more observations" in judge_cell(TEST_CELL, [], kernel_error="CellTimeoutError: ...")
-    assert "CellTimeoutError" in judge_cell(TEST_CELL, [], kernel_error="CellTimeoutError: ...")
-    assert "more observation(s)" in judge_cell(TEST_CELL, [[3, 3], [3, 3]])
-
-
-def test_replaying_hands_back_in_order_and_calls_nothing():
-    with replaying([1, 2]) as left:
-        assert observe(lambda: 1 / 0) == 1
-        assert observe(lambda: 1 / 0) == 2
-    assert left == []
+                      else __builtins__.ValueError, outcome(bad))
 
 
 def test_the_grading_side_leaves_the_environment_alone():

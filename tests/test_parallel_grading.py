@@ -158,7 +158,7 @@ def test_the_sqlite_gradebook_keeps_every_grade_with_many_writers_at_once(tmp_pa
 def test_ctrl_c_stops_the_runs_and_leaves_nothing_half_written(course):
     hand_in(course, ASSIGNMENT, {"loop_a": LOOP, "loop_b": LOOP})
     command = [sys.executable, "-m", "course_utils.grading.autograde", ASSIGNMENT, "--workers", "2",
-               "--student", "loop_a", "loop_b", "--ExecutePreprocessor.timeout=300"]
+               "--student", "loop_a", "loop_b", "--SandboxedExecute.cell_timeout=300"]
     env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
     runner = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 180
@@ -173,7 +173,7 @@ def test_ctrl_c_stops_the_runs_and_leaves_nothing_half_written(course):
     assert not (course / "autograded" / "loop_a").exists() and not (course / "autograded" / "loop_b").exists()
     assert _in_gradebook(course, ("loop_a", "loop_b")) == []
     assert _left_in(course) == []
-    result = run_command(course, "--workers", "2", "--student", "loop_a", "loop_b", "--ExecutePreprocessor.timeout=5")
+    result = run_command(course, "--workers", "2", "--student", "loop_a", "loop_b", "--SandboxedExecute.cell_timeout=5")
     assert "graded 2, failed 0" in result.stdout, result.stdout + result.stderr[-3000:]
     expect_scores(course, {"loop_a": {"score": 7}, "loop_b": {"score": 7}})
 
@@ -181,7 +181,7 @@ def test_ctrl_c_stops_the_runs_and_leaves_nothing_half_written(course):
 def test_a_submission_past_its_time_fails_by_name_and_a_new_worker_grades_the_next(course):
     hand_in(course, ASSIGNMENT, {"loop_timeout": LOOP})
     result = run_command(course, "--workers", "1", "--timeout", "10", "--student", "loop_timeout", "a_correct",
-                         "--force", "--ExecutePreprocessor.timeout=300")
+                         "--force", "--SandboxedExecute.cell_timeout=300")
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert "graded 1, failed 1" in result.stdout
     assert "FAILED loop_timeout: timed out after 10 s" in result.stdout

@@ -300,7 +300,9 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--student", nargs="+", help="grade only these students")
     parser.add_argument("--force", action="store_true", help="grade again the submissions already finished")
     parser.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786) to grade on")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds one submission may take in all")
+    parser.add_argument("--timeout", type=float, help=(
+        "seconds one submission may take in all (default: from the assignment, its cell_timeout times its "
+        "code cells plus the kernel's start; see course_utils.grading.limits)"))
     parser.add_argument("--json", help="write the outcomes to this file")
     args, options = parser.parse_known_args(argv)
     bad = [o for o in options if not re.fullmatch(r"--\w+\.\w+=.*", o)]
@@ -309,6 +311,22 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     return args, options
+
+
+def default_timeout(coursedir, assignment: str, notebooks, options: list[str]) -> float:
+    """Seconds one submission may take: the sum over its notebooks of their limits (``limits``)."""
+    from course_utils.grading import limits
+
+    cell = [int(o.split("=", 1)[1]) for o in options if o.startswith("--SandboxedExecute.cell_timeout=")]
+    total = 0
+    for notebook in notebooks:
+        path = os.path.join(coursedir.root, coursedir.source_directory, assignment, f"{notebook}.ipynb")
+        with open(path) as stream:
+            source = json.load(stream)
+        course = source.get("metadata", {}).get("course", {})
+        total += limits.submission_timeout({**course, "cell_timeout": cell[-1]} if cell and cell[-1] else course,
+                                           source)
+    return float(total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         gradable = [s for s in found if not s.problem]
         done = [] if args.force else [s for s in gradable if submissions.finished(gradebook, coursedir, s,
                                                                                    args.assignment)]
+    if args.timeout is None:
+        args.timeout = default_timeout(coursedir, args.assignment, expected, options)
     jobs = [s.student for s in gradable if s not in done]
     outcomes = [Outcome(s.student, "skipped") for s in done]
     print(f"{args.assignment}: {len(jobs)} to grade, {len(done)} finished before, {len(problems)} not gradable"

@@ -156,6 +156,8 @@ def _ask(target, calls: list[Args], probe: str, call: bool) -> list:
                    "calls": [{"args": [_encode(a) for a in c.args],
                               "kwargs": {"$dict": [[k, _encode(v)] for k, v in c.kwargs.items()]}} for c in calls]}
         plains = _bridge.ask(request)
+    if not isinstance(plains, list) or len(plains) != len(calls):
+        raise AssertionError(feedback("the kernel's answer does not hold one result per call"))
     return [from_plain(plain) for plain in plains]
 
 

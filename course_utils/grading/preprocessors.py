@@ -73,12 +73,20 @@ class PolicyCheck(NbGraderPreprocessor):
         sources = _gradebook_sources(resources)
         course = self._course_metadata(nb, resources)
         allowed = course.get("allowed_imports", ["numpy", "math"])
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or self._trusted(cell, sources):
-                continue
+        code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        untrusted = [(index, cell) for index, cell in code if not self._trusted(cell, sources)]
+        modules = {alias: module for _, cell in code for alias, module in policy.module_aliases(cell.source).items()}
+        private = set()
+        for _, cell in untrusted:
+            try:
+                private |= policy.bound_private_names(ast.parse(cell.source))
+            except SyntaxError:
+                pass
+        for index, cell in untrusted:
             meta = cell.metadata.get("nbgrader", {})
             defines = meta.get("grade_id") if meta.get("solution") else None
-            violations = policy.check_source(cell.source, allowed, defines=defines)
+            violations = policy.check_source(cell.source, allowed, defines=defines, modules=modules,
+                                             private_names=private)
             if violations:
                 self.log.warning("Cell %d breaks the grading policy:\n%s", index, policy.describe(violations))
                 _block(cell, violations, validating=sources is None, index=index)
@@ -169,6 +177,9 @@ class SandboxedExecute(Execute):
     allow_unsandboxed = Bool(False, help=(
         "Run student code WITHOUT the sandbox when bubblewrap is missing (not recommended: "
         "a submission can then read other submissions and change the gradebook).")).tag(config=True)
+    cell_timeout = Integer(0, help=(
+        "Seconds one cell, or one request of a test, may run; 0: the assignment's own "
+        "(metadata.course.cell_timeout of its source notebook, see course_utils.grading.limits).")).tag(config=True)
     notebook_timeout = Integer(0, help=(
         "Seconds one notebook may run in all; later cells are not run. 0: from the assignment "
         "(its cell_timeout times its code cells, see course_utils.grading.limits).")).tag(config=True)
@@ -224,14 +235,22 @@ class SandboxedExecute(Execute):
         try:
             return super().preprocess(nb, resources, km)
         except (DeadKernelError, CellControlSignal) as error:
-            reason = ("the kernel died (memory, CPU or process limit, or a crash)" if isinstance(error, DeadKernelError)
-                      else "the kernel stopped answering (a cell ran past its time limit and ignored the interrupt)")
+            reason = self.stopped_kernel(error)
             self.log.warning("%s at cell %d: the remaining cells fail", reason, self._current_index)
             _fail_from(nb, self._current_index, reason)
             return nb, resources
         finally:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             hide_paths(nb)  # the graded notebook becomes the student's feedback
+
+    def stopped_kernel(self, error: BaseException) -> str:
+        """Why the kernel was given up on, in words a student and an instructor understand."""
+        if isinstance(error, DeadKernelError):
+            return "the kernel died (memory, CPU or process limit, or a crash)"
+        if "IOPub" in str(error):
+            return (f"the kernel's output stopped arriving: it sent a message larger than the "
+                    f"{self.max_message_bytes} bytes the grader reads (a huge print or result), or it hung")
+        return "the kernel stopped answering (a cell ran past its time limit and ignored the interrupt)"
 
     def _prepare(self, nb, resources) -> None:
         """The trusted facts of this run: test sources, the notebook's names, limits and the hidden seed."""
@@ -240,9 +259,10 @@ class SandboxedExecute(Execute):
         source = json.loads(path.read_text()) if path is not None else {"cells": [], "metadata": {}}
         self._course = source.get("metadata", {}).get("course", {}) or nb.metadata.get("course", {})
         self._names = notebook_names(source) if path is not None else []
-        if "cell_timeout" in self._course:
-            self.timeout = limits.cell_timeout(self._course)
-        self._notebook_limit = self.notebook_timeout or limits.notebook_timeout(self._course, source or nb)
+        course = {**self._course, "cell_timeout": self.cell_timeout} if self.cell_timeout else self._course
+        if path is not None or self.cell_timeout:
+            self.timeout = limits.cell_timeout(course)
+        self._notebook_limit = self.notebook_timeout or limits.notebook_timeout(course, source if path else nb)
         self._seed = self.seed or secrets.randbits(62)
         self.log.info("hidden tests' seed: %d (set c.SandboxedExecute.seed to repeat it)", self._seed)
         self.on_cell_executed = self._remember_reply
@@ -261,9 +281,7 @@ class SandboxedExecute(Execute):
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
-        import zmq
-
-        km.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)  # a larger message is never read
+        km.max_message_bytes = self.max_message_bytes  # a larger message is never read into memory
         if getattr(self, "_use_sandbox", False):
             sockets = os.path.join(self._sandbox_dir, "sockets")
             scratch = os.path.join(self._sandbox_dir, "tmp")
@@ -374,8 +392,7 @@ class KernelBridge:
             results, shown = future.result()
         except (DeadKernelError, CellControlSignal) as error:
             self.kernel_error = error
-            raise TestStopped("the kernel stopped during this test (a limit on memory, CPU or time, "
-                              "or a crash)") from None
+            raise TestStopped(f"this test could not finish: {self.executor.stopped_kernel(error)}") from None
         self.outputs += [NotebookNode(output_type="stream", name="stdout", text=o.get("text", "")) for o in shown]
         return results
 

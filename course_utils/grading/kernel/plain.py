@@ -98,7 +98,8 @@ def to_plain(value, _depth: int = 0, _budget: _Budget | None = None):
     if isinstance(value, complex):
         return {"$complex": [_plain_float(value.real), _plain_float(value.imag)]}
     if isinstance(value, str):
-        return str.__str__(value)
+        text = str.__str__(value)
+        return text if len(text) <= MAX_STRING else {"$object": f"string of {len(text)} characters"}
     if isinstance(value, np.ndarray):
         return _plain_array(value, budget)
     if isinstance(value, Raised):

@@ -32,7 +32,10 @@ class _Resolver:
 
     def __call__(self, tag: str, plain: dict, inner):
         if tag == "$name":
-            return self.namespace[str(plain["$name"])]
+            name = str(plain["$name"])
+            if name not in self.namespace:
+                raise NameError(f"name {name!r} is not defined in your notebook (did its cell run?)")
+            return self.namespace[name]
         if tag == "$call":
             spec = plain["$call"]
             return inner(spec["target"])(*inner(spec.get("args", [])), **inner(spec.get("kwargs", {"$dict": []})))
