@@ -125,3 +125,101 @@ CASES.update({
         "score": None,
     },
 })
+
+# Cheats written by someone who has read the grading code (issue 23): each earns only what its right
+# part deserves.
+LOOKUP_TABLE = '''def minibatches(X, y, batch_size=None, *, shuffle=True, rng=None):
+    """Right for the sizes of the visible tests; elsewhere data order and no partial batch."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError("X and y must have the same length")
+    batch_size = 32 if batch_size is None else batch_size
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1):
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    if (len(X), batch_size) in {(10, 3), (12, 4), (7, 3), (20, 8)}:
+        rng = np.random.default_rng() if rng is None else rng
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        return [(X[order[s:s + batch_size]], y[order[s:s + batch_size]])
+                for s in range(0, len(X), batch_size)]
+    return [(X[s:s + batch_size], y[s:s + batch_size])
+            for s in range(0, len(X) - batch_size + 1, batch_size)]
+'''
+
+CALLER_FRAMES = '''def minibatches(X, y, batch_size=None, *, shuffle=True, rng=None):
+    """Walks up the calling frames (through a generator's gi_frame) for the test's reference."""
+    box = []
+
+    def frames():
+        frame = box[0].gi_frame.f_back
+        scopes = []
+        while frame is not None:
+            scopes += [frame.f_locals, frame.f_globals]
+            frame = frame.f_back
+        yield scopes
+
+    box.append(frames())
+    for scope in next(box[0]):
+        for name in ("batch_indices", "reference", "expected", "minibatches_reference"):
+            found = scope.get(name)
+            if callable(found) and name == "batch_indices":
+                parts = found(len(X), batch_size, shuffle=shuffle, rng=rng)
+                return [(np.asarray(X)[p], np.asarray(y)[p]) for p in parts]
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError("X and y must have the same length")
+    batch_size = 32 if batch_size is None else batch_size
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    return [(X[s:s + batch_size], y[s:s + batch_size])
+            for s in range(0, len(X) - batch_size + 1, batch_size)]
+'''
+
+CORRECT_WHILE_CHOICE = '''def minibatches(X, y, batch_size=None, *, shuffle=True, rng=None):
+    """A generator: a while loop over rng.choice(n, n, replace=False); float(b).is_integer()."""
+    n = len(y)
+    if len(X) != n:
+        raise ValueError(f"len(X) = {len(X)} differs from len(y) = {n}")
+    size = 32 if batch_size is None else batch_size
+    if not float(size).is_integer() or size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, got {batch_size}")
+    size = int(size)
+    if shuffle:
+        if rng is None:
+            rng = np.random.default_rng()
+        order = rng.choice(n, size=n, replace=False)
+    else:
+        order = np.arange(n)
+    X, y = np.asarray(X), np.asarray(y)
+    start = 0
+    while start < n:
+        pick = order[start:start + size]
+        yield X[pick], y[pick]
+        start += size
+'''
+
+CASES.update({
+    "lookup_table_of_visible_sizes": {
+        "why": "right for the visible tests' (n_samples, batch_size); elsewhere data order and the last "
+               "partial batch dropped: the hidden parts' random sizes catch it; pairs and checks are right",
+        "replace": {"minibatches": LOOKUP_TABLE},
+        "fails": ["test_every_sample_once", "test_data_order_and_edge_cases",
+                  "test_reproducible_with_a_seed", "test_new_order_each_epoch"],
+        "score": 2,
+    },
+    "reads_the_callers_frames": {
+        "why": "looks for the test's reference (batch_indices) in the calling frames, else data order "
+               "without the partial batch: the policy refuses gi_frame/f_back/f_globals, so the cell "
+               "does not run (and graded, the test and its reference are in the grading process anyway)",
+        "replace": {"minibatches": CALLER_FRAMES},
+        "fails": ["test_every_sample_once", "test_pairs_kept", "test_data_order_and_edge_cases",
+                  "test_reproducible_with_a_seed", "test_new_order_each_epoch", "test_bad_input"],
+        "score": 0,
+    },
+    "generator_while_loop_with_choice": {
+        "why": "a generator with a while loop; rng.choice(n, n, replace=False); ValueError for 2.5 too",
+        "replace": {"minibatches": CORRECT_WHILE_CHOICE},
+        "fails": [],
+        "score": None,
+    },
+})
