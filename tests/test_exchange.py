@@ -40,7 +40,7 @@ STUDENTS = {  # user name -> the case they hand in (see tests/grading_cases/ex01
     "nbx-alice": {},
     "nbx-bob": {"edit": {"steps_per_epoch": [("(n_samples + batch_size - 1) // batch_size", "n_samples // batch_size")]}},
 }
-EXPECTED = {"nbx-alice": 7.0, "nbx-bob": 4.0}
+EXPECTED = {"nbx-alice": 7.0, "nbx-bob": 2.0}
 VENV_BIN = pathlib.Path(sys.executable).parent
 
 

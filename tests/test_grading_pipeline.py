@@ -145,6 +145,29 @@ def test_exercise_has_the_course_shape(assignment):
     assert total and int(total.group(1)) == sum(cell_points.values())
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_how_this_notebook_works_states_the_policy_the_grader_applies(assignment):
+    """The rules a student reads are written from policy.py: `python -m course_utils.grading.how_it_works`."""
+    from course_utils.grading import how_it_works
+
+    nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == how_it_works.CELL_ID]
+    assert [c.source for c in cells] == [how_it_works.text(nb.metadata.get("course", {}))], (
+        f"run `python -m course_utils.grading.how_it_works solutions/{assignment}/{assignment}.ipynb`, "
+        f"then generate_assignment")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_test_has_a_hidden_part_drawn_at_grading_time(assignment):
+    """A table of the visible answers must not pass a test: each one draws hidden inputs."""
+    nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            hidden = cell.source.split("### BEGIN HIDDEN TESTS", 1)[-1] if "### BEGIN HIDDEN TESTS" in cell.source else ""
+            assert "hidden_rng()" in hidden, f"{meta['grade_id']}: no hidden part drawn with hidden_rng()"
+
+
 @pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if not course_metadata(a).get("needs_keras")])
 def test_numpy_only_exercises_never_import_keras(assignment):
     nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")

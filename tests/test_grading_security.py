@@ -398,9 +398,13 @@ def test_the_kernel_gets_the_thread_counts_it_is_given_and_no_other_variables(tm
 # limits: a result or a print that would stall or flood the grader -------------------------------------
 
 FLOODS = {  # with the policy on: plain Python, each losing only the tests it touches
-    "huge_result": {"replace": {"steps_per_epoch": "def steps_per_epoch(n_samples, batch_size=None):\n"
-                                                   "    return 'x' * 40_000_000\n"},
+    "huge_result": {"replace": {"steps_per_epoch": (  # huge for the tests' inputs, not for the "try it" cell
+        "def steps_per_epoch(n_samples, batch_size=None):\n"
+        "    return 'x' * 40_000_000 if n_samples not in (1000, 8000, 7) else 1\n")},
                     "score": 2.0},  # Part A and total_steps (which calls it) lose; Part C keeps its 2 points
+    "huge_print_in_a_try_cell": {"replace": {"steps_per_epoch": "def steps_per_epoch(n_samples, batch_size=None):\n"
+                                                                "    return 'x' * 40_000_000\n"},
+                                 "score": 0.0},  # its "try it" cell prints 120 MB: the kernel is stopped there
     "print_flood_after_the_answers": {"append": {"last_batch_size": "\nprint('x' * 300_000_000)\n"},
                                       "score": 5.0},  # the kernel is stopped there: Part C's tests do not run
     "print_flood_during_a_test": {"replace": {"last_batch_size": (

@@ -330,4 +330,4 @@ def test_feedback_shows_failed_tests_messages_and_points_not_hidden_tests(course
     assert len(messages) == len(CASES[student]["fails"])
     assert all(message in text for message in messages), messages
     assert text.count("Score: 0.0 / 1.0") >= len(CASES[student]["fails"])  # each failed test shows its points
-    assert "Score: 4.0 / 7.0" in text
+    assert "Score: 2.0 / 7.0" in text

@@ -61,6 +61,10 @@ class Call:
     def __init__(self, target, *args, **kwargs):
         self.target, self.args, self.kwargs = target, args, kwargs
 
+    def __repr__(self) -> str:
+        shown = [*(show(a) for a in self.args), *(f"{k}={show(v)}" for k, v in self.kwargs.items())]
+        return f"{_name(self.target)}({', '.join(shown)})"
+
 
 class Given:
     """An argument that is a helper of ``kernel.given`` (``Given("GradientRecorder", gradient=..., n_features=1)``)."""
@@ -121,9 +125,9 @@ def _local(target, calls: list[Args], probe: str, call: bool) -> list:
     results = []
     for item in calls:
         given: list = []
-        try:
-            args = [_local_value(a, given) for a in item.args]
-            kwargs = {k: _local_value(v, given) for k, v in item.kwargs.items()}
+        try:  # copies, as when graded: a function that changes its inputs cannot change the test's
+            args = [_local_value(_copied(a), given) for a in item.args]
+            kwargs = {k: _local_value(_copied(v), given) for k, v in item.kwargs.items()}
             plain = to_plain(probes.PROBES[probe](target, args, kwargs, call=call, given=given))
         except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
             from course_utils.grading.kernel.plain import raised
@@ -131,6 +135,17 @@ def _local(target, calls: list[Args], probe: str, call: bool) -> list:
             plain = raised(error)
         results.append(json.loads(json.dumps(plain)))
     return results
+
+
+def _copied(value):
+    """Plain data copied (arrays, lists, tuples, dicts), anything else as it is: what a graded kernel receives."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    return value
 
 
 def _local_value(value, given: list):
