@@ -30,6 +30,15 @@ CASES = {
         "fails": ["test_reproducible_with_a_seed"],
         "score": 5,
     },
+    "cheat_global_state_seeded_by_a_redefined_helper": {
+        "why": "np.random.permutation ignores rng, and a cell redefines the given seeded_rng to seed np.random: "
+               "the tests hand minibatches their own Generator, so it stays unreproducible",
+        "edit": {"minibatches": [("order = rng.permutation(len(X))", "order = np.random.permutation(len(X))")]},
+        "append": {"minibatches": "\n\ndef seeded_rng(seed):\n    np.random.seed(seed)\n"
+                                  "    return np.random.default_rng(seed)\n"},
+        "fails": ["test_reproducible_with_a_seed"],
+        "score": 5,
+    },
     "no_input_checks": {
         "why": "no argument checks: mismatched X and y give batches with wrong labels, batch_size=0 hangs or breaks",
         "edit": {"minibatches": [
