@@ -79,6 +79,52 @@ CASES = {
         "fails": ["test_exponential_decay_staircase"],
         "score": 8,
     },
+    "hardcoded_visible_linear": {
+        "why": "scaled_learning_rate looks up the visible linear answers and uses sqrt(k) for every other"
+               " linear call: only the hidden, random sizes catch it",
+        "edit": {"scaled_learning_rate": [("    k = batch_size / base_batch_size\n", (
+            "    k = batch_size / base_batch_size\n"
+            "    seen = {(0.1, 32, 256): 0.8, (0.1, 32, 16): 0.05, (0.025, 4, 4): 0.025,\n"
+            "            (0.01, 10, 25): 0.025}\n"
+            "    if rule == \"linear\":\n"
+            "        key = (base_learning_rate, base_batch_size, batch_size)\n"
+            "        return seen.get(key, base_learning_rate * math.sqrt(k))\n"))]},
+        "fails": ["test_linear_scaling"],
+        "score": 8,
+    },
+    "frames_for_expected_rates": {
+        "why": "exponential_decay walks its callers' frames for an `expected` rate (and floors the exponent"
+               " otherwise): the policy blocks the cell, and when graded no kernel frame holds one",
+        "replace": {"exponential_decay": (
+            "import sys\n\n\n"
+            "def exponential_decay(\n"
+            "    step, initial_learning_rate, decay_steps, decay_rate, staircase=False\n"
+            "):\n"
+            "    \"\"\"The rate after `step` updates, as the test expects it.\"\"\"\n"
+            "    frame = sys._getframe(1)\n"
+            "    while frame is not None:\n"
+            "        if \"expected\" in frame.f_locals:\n"
+            "            return frame.f_locals[\"expected\"]\n"
+            "        frame = frame.f_back\n"
+            "    return initial_learning_rate * decay_rate ** (step // decay_steps)\n")},
+        "fails": ["test_exponential_decay", "test_exponential_decay_staircase"],
+        "score": 7,
+    },
+    "forged_schedule_record": {
+        "why": "descend_with_schedule takes schedule(0) once and writes steps 0..steps-1 into the tests'"
+               " RateTable (a list) as if it had asked for them: the hidden table moves theta at one"
+               " later step only",
+        "edit": {"descend_with_schedule": [
+            ("    for step in range(steps):",
+             "    rate = schedule(0)\n"
+             "    if isinstance(schedule, list):\n"
+             "        schedule.clear()\n"
+             "        schedule.extend(range(steps))\n"
+             "    for step in range(steps):"),
+            (UPDATE, "        theta = theta - rate * gradient")]},
+        "fails": ["test_schedule_called_once_per_update", "test_decaying_schedule"],
+        "score": 7,
+    },
     # Correct solutions written another way keep full marks.
     "floor_division_and_numpy_floats": {
         "why": "step // decay_steps for the staircase, np.float64 results left unconverted",
@@ -101,6 +147,37 @@ CASES = {
                 "        design = np.column_stack([np.ones_like(x), x])\n"
                 "        gradient = design.T @ error / len(x)"))],
             "scaled_learning_rate": [("base_learning_rate * math.sqrt(k)", "base_learning_rate * k**0.5")],
+        },
+        "fails": [],
+        "score": None,
+    },
+    "exp_log_dict_rules_while_loop": {
+        "why": "exp(p * log(decay_rate)) with a float floor; the warmup as a fraction capped at 1; the rules"
+               " as exponents of k; a while loop updating a copy of theta in place",
+        "edit": {
+            "exponential_decay": [
+                (EXPONENT, "    p = step / decay_steps\n    if staircase:\n        p = float(int(p))\n"),
+                ("    return float(initial_learning_rate * decay_rate**p)",
+                 "    return initial_learning_rate * math.exp(p * math.log(decay_rate))")],
+            "linear_warmup": [(
+                "    if step >= warmup_steps:\n        return float(target)\n" + RAMP,
+                "    fraction = 1.0 if warmup_steps == 0 else min(1.0, step / warmup_steps)\n"
+                "    return start + (target - start) * fraction")],
+            "scaled_learning_rate": [(SCALING, (
+                "    exponents = {\"linear\": 1.0, \"sqrt\": 0.5}\n"
+                "    if rule not in exponents:\n"
+                "        raise ValueError(f\"unknown rule={rule!r}; use 'linear' or 'sqrt'\")\n"
+                "    return base_learning_rate * k ** exponents[rule]"))],
+            "descend_with_schedule": [(
+                "    theta = np.array(theta, dtype=float)\n    for step in range(steps):\n"
+                "        error = theta[0] + theta[1] * x - y\n" + GRADIENT + "\n" + UPDATE,
+                "    theta = np.asarray(theta, dtype=float).copy()\n"
+                "    design = np.stack([np.ones(len(x)), x], axis=1)\n"
+                "    step = 0\n"
+                "    while step < steps:\n"
+                "        rate = schedule(step)\n"
+                "        theta -= rate * design.T @ (design @ theta - y) / len(y)\n"
+                "        step += 1")],
         },
         "fails": [],
         "score": None,
