@@ -77,6 +77,35 @@ CASES = {
         "fails": ["test_unequal_last_micro_batch", "test_one_micro_batch_and_one_sample"],
         "score": 5,
     },
+    "hardcoded_visible_replicas": {
+        "why": "replica_counts looks up the visible tests' answers and hands each replica the whole global"
+               " batch otherwise: only the hidden, random sizes catch it",
+        "edit": {"replica_counts": [(UNEVEN, UNEVEN + (
+            "    seen = {(100, 32, 2, False): (4, 16), (96, 32, 2, False): (3, 16),\n"
+            "            (1000, 64, 8, False): (16, 8), (10, 4, 1, False): (3, 4),\n"
+            "            (100, 32, 2, True): (3, 16), (96, 32, 2, True): (3, 16)}\n"
+            "    key = (n_samples, global_batch_size, n_replicas, bool(drop_remainder))\n"
+            "    if key in seen:\n"
+            "        return seen[key]\n")),
+            ("    return steps, global_batch_size // n_replicas", "    return steps, global_batch_size")]},
+        "fails": ["test_replica_counts", "test_replica_counts_remainder_and_bad_batch"],
+        "score": 5,
+    },
+    "reads_the_tests_examples": {
+        "why": "updates_with_accumulation reads the `examples` a visible test cell leaves in the kernel at"
+               " Validate (a plain global name: the policy allows it) and rounds up otherwise; when graded"
+               " the test cells never run in the kernel, so there is nothing to read",
+        "edit": {"updates_with_accumulation": [(BATCHES + UPDATES, (
+            "    try:\n"
+            "        for *arguments, updates in examples:\n"
+            "            if arguments == [n_samples, batch_size, accumulation_steps, epochs]:\n"
+            "                return updates\n"
+            "    except NameError:\n"
+            "        pass\n"
+            "    return math.ceil(epochs * n_samples / batch_size / accumulation_steps)"))]},
+        "fails": ["test_updates_with_accumulation", "test_accumulation_runs_across_epochs"],
+        "score": 5,
+    },
     # Correct solutions written another way keep full marks.
     "split_divmod_and_negative_floor": {
         "why": "np.split at multiples of the micro-batch size; divmod for the replicas; -(-n // b) for ceil",
@@ -90,6 +119,33 @@ CASES = {
                 (LOOP + "\n        xm = x[start : start + micro_batch_size]\n        ym = y[start : start + micro_batch_size]",
                  "    cuts = list(range(micro_batch_size, len(x), micro_batch_size))\n"
                  "    for xm, ym in zip(np.split(x, cuts), np.split(y, cuts)):")],
+        },
+        "fails": [],
+        "score": None,
+    },
+    "reduceat_and_range_counts": {
+        "why": "len(range(...)) batches; steps from divmod; the micro-batch means with np.add.reduceat,"
+               " weighted by their sizes",
+        "edit": {
+            "updates_with_accumulation": [(BATCHES, "    batches = len(range(0, n_samples, batch_size)) * epochs\n")],
+            "replica_counts": [(DROP + " = math.ceil(n_samples / global_batch_size)", (
+                "    steps, rest = divmod(n_samples, global_batch_size)\n"
+                "    if rest and not drop_remainder:\n"
+                "        steps += 1"))],
+            "accumulated_gradient": [(
+                "    total = np.zeros(2)\n" + LOOP + "\n"
+                "        xm = x[start : start + micro_batch_size]\n"
+                "        ym = y[start : start + micro_batch_size]\n"
+                "        error = theta[0] + theta[1] * xm - ym\n"
+                "        gradient = np.array([error.mean(), (error * xm).mean()])\n"
+                + WEIGHT + "\n    return total",
+                "    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)\n"
+                "    error = theta[0] + theta[1] * x - y\n"
+                "    starts = np.arange(0, len(x), micro_batch_size)\n"
+                "    sizes = np.diff(np.append(starts, len(x)))\n"
+                "    means = [np.add.reduceat(e, starts) / sizes for e in (error, error * x)]\n"
+                "    weights = sizes / len(x)\n"
+                "    return np.array([weights @ means[0], weights @ means[1]])")],
         },
         "fails": [],
         "score": None,
