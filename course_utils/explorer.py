@@ -18,7 +18,7 @@ The axes stay readable at any setting: each y-axis is limited to the run's range
 with a few labelled ticks, and a run whose loss grows past ``DIVERGING`` times its
 first value is marked as diverging, with the axis cut at that height. The plot is
 drawn at ``PIXEL_RATIO`` times its displayed size (``WIDTH_PX`` CSS pixels wide),
-so that it stays sharp on high-density screens.
+so that it stays sharp (a 72-dpi image stretched to the output's width was blurred).
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ START = {"batch_size": batching.DEFAULT_BATCH_SIZE, "learning_rate": 0.01, "epoc
 """Where the sliders start, where the options allow: Keras' default batch size and SGD's default learning rate."""
 DIVERGING = 100.0
 """A run whose loss grows past this many times its first value is marked diverging; the y-axis stops there."""
-FIGSIZE = (9.0, 3.2)  # inches, at 72 CSS pixels per inch: the size the plot is displayed at
-WIDTH_PX = round(FIGSIZE[0] * 72)
-PIXEL_RATIO = 2
-"""Pixels drawn per displayed (CSS) pixel: sharp on screens of 1, 1.5 and 2 device pixels per CSS pixel."""
-SLIDER_WIDTH, LABEL_WIDTH, READOUT_WIDTH = 440, 110, 60
+FIGSIZE, SHOWN_DPI = (9.0, 3.2), 108
+"""The figure in inches, and CSS pixels per inch: the plot is shown WIDTH_PX wide (or the output's width, if less)."""
+WIDTH_PX = round(FIGSIZE[0] * SHOWN_DPI)
+PIXEL_RATIO = 1.5
+"""Pixels drawn per CSS pixel shown: sharp on ordinary screens and on screens of 1.5 device pixels per CSS pixel."""
+SLIDER_WIDTH, LABEL_WIDTH, READOUT_WIDTH = 480, 110, 100
 """Each slider's width in pixels, of which its label and its readout take these; the rest is the track."""
 
 
@@ -111,7 +112,9 @@ class BatchSizeExplorer(widgets.VBox):
         self.learning_rate_slider = self._slider("learning rate", learning_rates, START["learning_rate"], "{:g}".format)
         self.epochs_slider = self._slider("epochs", epochs, START["epochs"], str)
         self.steps_html = widgets.HTML()
-        self.image = widgets.Image(format="png", width=str(WIDTH_PX))  # drawn at PIXEL_RATIO x, shown at WIDTH_PX
+        # Drawn at PIXEL_RATIO x its size, shown at its size: a widget box would stretch a smaller image to fit.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{WIDTH_PX}px", max_width="100%",
+                                                                       height="auto"))
         self.image.add_class("course-explorer-plot")
         self.figure, self.lines, self.notes = self._figure()
         self.history: History | None = None
@@ -139,7 +142,7 @@ class BatchSizeExplorer(widgets.VBox):
 
     @staticmethod
     def _figure():
-        figure = Figure(figsize=FIGSIZE, dpi=72 * PIXEL_RATIO)
+        figure = Figure(figsize=FIGSIZE, dpi=SHOWN_DPI * PIXEL_RATIO)
         FigureCanvasAgg(figure)  # draws to a pixel buffer we encode ourselves
         axes = figure.subplots(1, 2)
         lines, notes = [], []

@@ -98,7 +98,7 @@ def test_mime_bundle_has_a_png_for_places_without_a_kernel(explorer):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
     assert bundle["text/plain"] == explorer.message
-    assert metadata == {"image/png": {"width": 648}}  # shown at its size, not at its 2x pixels
+    assert metadata == {"image/png": {"width": 972}}  # shown at its size, not at its 1.5x pixels
 
 
 def test_other_problems_and_losses():
@@ -181,19 +181,19 @@ def test_log_ticks_fit_any_range(low, high):
     assert 2 <= len(ticks) <= 5 and all(low <= t <= high for t in ticks) and ticks == sorted(set(ticks))
 
 
-def test_the_plot_is_drawn_at_twice_its_displayed_size(explorer):
-    """Sharp on screens with 1.5 or 2 device pixels per CSS pixel: 2 pixels drawn per pixel shown."""
+def test_the_plot_is_drawn_at_one_and_a_half_times_its_displayed_size(explorer):
+    """972 CSS pixels wide (9 in at 108 px/in), drawn 1458 pixels wide: sharp, not a 648-pixel image stretched."""
     width, height = _png_size(bytes(explorer.image.value))
-    assert explorer.image.width == "648"
-    assert (width, height) == (648 * 2, round(3.2 * 72) * 2)
-    assert explorer.figure.dpi == 144
+    assert explorer.image.layout.width == "972px" and explorer.image.layout.max_width == "100%"
+    assert (width, height) == (1458, round(3.2 * 162))
+    assert explorer.figure.dpi == 162
 
 
 def test_each_learning_rate_is_a_step_a_drag_can_hit(explorer):
     """The track (slider minus label and readout) gives each of the 7 options at least 40 pixels."""
     for slider in (explorer.batch_size_slider, explorer.learning_rate_slider, explorer.epochs_slider):
-        assert slider.layout.width == "440px" and slider.style.description_width == "110px"
-    track = 440 - 110 - 60
+        assert slider.layout.width == "480px" and slider.style.description_width == "110px"
+    track = 480 - 110 - 100  # the readout and margins take about 100 px (tests/browser measures the real track)
     assert track / (len(explorer.learning_rate_slider.options) - 1) >= 40
 
 
