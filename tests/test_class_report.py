@@ -179,3 +179,18 @@ def test_the_command_runs_as_the_guide_writes_it(course):
     assert done.returncode == 0, done.stderr
     assert "did not submit (2): dave, erin" in done.stdout
     assert (course / "exports" / f"{ASSIGNMENT}-report.html").is_file()
+
+
+@pytest.mark.parametrize("ename, evalue, expected", [
+    ("AssertionError", "expected 0.0707 rate at step 50 (0.1, 0.5 per 100 steps) (largest\ndifference 0.0293), got 0.1:\n"
+     "initial_learning_rate * decay_rate ** p",
+     "AssertionError: expected 0.0707 rate at step 50 (0.1, 0.5 per 100 steps) (largest difference 0.0293), got 0.1:"),
+    ("AssertionError", "f(<Call object at\n0x7f556daa1850>, 5) raised NotImplementedError:", "AssertionError: f(<Call object "
+     "at 0x… >, 5) raised NotImplementedError:".replace("0x… >", "0x…>")),
+    ("NameError", "name 'minibatches' is not defined\nsecond line", "NameError: name 'minibatches' is not defined"),
+    ("NotImplementedError", "", "NotImplementedError"),
+    ("", "", "(an error with no message)"),
+    ("ValueError", "x" * 300, "ValueError: " + "x" * 239 + "…"),
+])
+def test_a_failure_message_is_the_errors_headline(ename, evalue, expected):
+    assert report.headline({"output_type": "error", "ename": ename, "evalue": evalue}) == expected

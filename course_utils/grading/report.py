@@ -9,8 +9,8 @@ is ignored by git, the page names students):
 
 * the score distribution (a histogram, embedded as a PNG);
 * each graded test's pass rate (full points from the autograder counts as passed);
-* the most common failure messages, with counts: the first line of the error output
-  of each failed graded cell in ``autograded/<student>/<assignment>/*.ipynb``;
+* the most common failure messages, with counts: the first line(s) of the error output
+  of each failed graded cell in ``autograded/<student>/<assignment>/*.ipynb`` (see ``headline``);
 * the students in the gradebook who did not submit (import the class list with
   ``nbgrader db student import`` to see them all).
 
@@ -35,6 +35,9 @@ import nbformat
 TOP_FAILURES = 10
 """How many failure messages the summary lists (the HTML page lists them all)."""
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+HEADLINE_LINES, HEADLINE_CHARS = 4, 240
+"""A failure message is at most this many of the error's first lines, and this many characters."""
 
 
 class ReportError(Exception):
@@ -113,24 +116,41 @@ def failed_tests(submitted_notebook, tests: dict[str, TestStats]) -> set[str]:
     return failed
 
 
-def first_line(output) -> str:
-    """The first line of an error output: ``ename: evalue``'s first line, without terminal colours."""
+def headline(output) -> str:
+    """What an error output says first: ``ename: `` and the evalue's first line(s), without terminal colours.
+
+    The course's messages are wrapped, and say what was expected and what was given up to
+    a colon, then a hint: the lines up to the first that ends with ``:`` are joined (at most
+    ``HEADLINE_LINES``), so a message is not cut mid-sentence. Memory addresses
+    (``0x7f55...``) differ from run to run and are replaced by ``0x…``, so that the same
+    failure is counted as one message.
+    """
     name = ANSI.sub("", str(output.get("ename", ""))).strip()
     lines = [line.strip() for line in ANSI.sub("", str(output.get("evalue", ""))).splitlines() if line.strip()]
-    if not lines:
+    kept = []
+    for line in lines[:HEADLINE_LINES]:
+        kept.append(line)
+        if line.endswith(":"):
+            break
+    if not any(line.endswith(":") for line in kept):
+        kept = lines[:1]
+    text = ADDRESS.sub("0x…", " ".join(kept))
+    if len(text) > HEADLINE_CHARS:
+        text = text[:HEADLINE_CHARS - 1].rstrip() + "…"
+    if not text:
         return name or "(an error with no message)"
-    return f"{name}: {lines[0]}" if name else lines[0]
+    return f"{name}: {text}" if name else text
 
 
 def failure_messages(path: str, failed: set[str]) -> dict[str, list[str]]:
-    """Test name -> the first lines of its error outputs, for the ``failed`` grade cells of the notebook at ``path``."""
+    """Test name -> the headlines of its error outputs, for the ``failed`` grade cells of the notebook at ``path``."""
     notebook = nbformat.read(path, as_version=4)
     found = {}
     for cell in notebook.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id in failed:
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            found[grade_id] = [first_line(o) for o in errors] or ["(failed with no error output)"]
+            found[grade_id] = [headline(o) for o in errors] or ["(failed with no error output)"]
     return found
 
 
