@@ -194,3 +194,14 @@ def test_the_command_runs_as_the_guide_writes_it(course):
 ])
 def test_a_failure_message_is_the_errors_headline(ename, evalue, expected):
     assert report.headline({"output_type": "error", "ename": ename, "evalue": evalue}) == expected
+
+
+def test_a_missing_autograded_notebook_is_named_and_the_rest_still_counted(course, capsys):
+    (course / "autograded" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").unlink()
+    code, out, err = _summary(capsys, [ASSIGNMENT])
+    assert code == 0, err
+    assert re.search(r"^\s+test_b\s+1/3\s+33%", out, re.M), out  # pass rates come from the gradebook
+    failures = out.split("most common failure messages")[1]
+    assert re.search(r"^\s+1\s+AssertionError: expected 3 steps", failures, re.M), out  # carol's only
+    assert "NameError" not in out
+    assert f"could not read {course / 'autograded' / 'bob' / ASSIGNMENT / ASSIGNMENT}.ipynb: FileNotFoundError" in out

@@ -101,11 +101,11 @@ def graded_tests(notebook) -> list[TestStats]:
             for cell in notebook.grade_cells if cell.cell_type == "code"]
 
 
-def failed_tests(submitted_notebook, tests: dict[str, TestStats]) -> set[str]:
-    """Count each autograded test of the notebook in ``tests``; return the names of those it failed."""
+def failed_tests(submitted_notebook, tests: dict[tuple[str, str], TestStats]) -> set[str]:
+    """Count each autograded test of the notebook in ``tests`` (by notebook and name); return the names it failed."""
     failed = set()
     for grade in submitted_notebook.grades:
-        stats = tests.get(grade.name)
+        stats = tests.get((submitted_notebook.name, grade.name))
         if stats is None or grade.auto_score is None:
             continue  # not an autograded test, or not graded yet
         stats.graded += 1
@@ -166,7 +166,7 @@ def collect(gradebook, coursedir, assignment: str) -> ClassReport:
                           f"(it has: {known}); run `nbgrader generate_assignment {assignment}` and "
                           "`nbgrader autograde` first") from None
     report = ClassReport(assignment, safe_url(coursedir.db_url), float(record.max_score))
-    tests = {stats.name: stats for notebook in record.notebooks for stats in graded_tests(notebook)}
+    tests = {(stats.notebook, stats.name): stats for notebook in record.notebooks for stats in graded_tests(notebook)}
     report.tests = list(tests.values())
     for student in sorted(gradebook.students, key=lambda s: s.id):
         try:
