@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What `make test` adds: pytest, Playwright, Hypothesis, the PostgreSQL driver, Dask (pyproject's "test" extra).
+TEST_STAMP := $(VENV)/.installed-test
 # nbgrader runs `alembic` by name when it creates a gradebook: put the venv's tools on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 # Extra JupyterLab options, e.g. on a remote or headless machine: make lab LAB_ARGS="--no-browser --port 8899"
@@ -14,19 +16,31 @@ AS_ROOT = $(filter 0,$(shell id -u))
 
 .PHONY: lab test benchmark
 
+# What running the course needs. pip shows its own progress (downloads, then installs).
 $(STAMP): pyproject.toml
+	@echo "==> [1/3] creating the virtual environment $(VENV)/"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "==> [2/3] updating pip"
+	$(BIN)/python -m pip install --upgrade pip
+	@echo "==> [3/3] installing the course: TensorFlow, Keras, JupyterLab, nbgrader (a few minutes the first time)"
+	$(BIN)/python -m pip install -e .
 	touch $(STAMP)
+	@echo "==> installed; '$(VENV)/' now takes $$(du -sh $(VENV) | cut -f1)"
+
+# What the tests need in addition.
+$(TEST_STAMP): $(STAMP)
+	@echo "==> installing the test tools: pytest, Playwright, Hypothesis, psycopg2, Dask"
+	$(BIN)/python -m pip install -e ".[test]"
+	touch $(TEST_STAMP)
 
 # The server's root is the repository (as on Binder), so the course map's links to exercises/ and docs/ open.
 lab: $(STAMP)
 	@$(if $(AS_ROOT),echo "Running as root (as in a container): starting JupyterLab with --allow-root.")
 	$(BIN)/jupyter lab $(if $(AS_ROOT),--allow-root) --ServerApp.root_dir=. lessons/00_course-map.ipynb $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
-benchmark: $(STAMP)
+# The class-grading benchmark uses the tests' harness (pytest).
+benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py

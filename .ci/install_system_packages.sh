@@ -6,10 +6,12 @@
 # util-linux for its limits); postgresql, whose server the gradebook tests start
 # as a throw-away cluster (tests/throwaway_postgres.py; no system service is used);
 # passwd (useradd), with which tests/test_exchange.py makes two real student users
-# for the nbgrader exchange, and removes them afterwards.
+# for the nbgrader exchange, and removes them afterwards; fonts-nanum, a Korean font,
+# so that the lessons' glossary and Hangul in figures show as text, not boxes
+# (matplotlib: course_utils/fonts.py; tests/test_fonts.py).
 # Idempotent and quiet: does nothing when everything is already installed.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core bubblewrap util-linux postgresql passwd)
+packages=(chromium fonts-dejavu-core fonts-nanum bubblewrap util-linux postgresql passwd)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

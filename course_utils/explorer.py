@@ -13,12 +13,19 @@ Show it as the last expression of a cell::
 
 Outside a live kernel (nbconvert, GitHub) the widget falls back to a PNG of
 its current figure.
+
+The axes stay readable at any setting: each y-axis is limited to the run's range,
+with a few labelled ticks, and a run whose loss grows past ``DIVERGING`` times its
+first value is marked as diverging, with the axis cut at that height. The plot is
+drawn at ``PIXEL_RATIO`` times its displayed size (``WIDTH_PX`` CSS pixels wide),
+so that it stays sharp (a 72-dpi image stretched to the output's width was blurred).
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 import numbers
 import re
 import time
@@ -28,7 +35,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from course_utils import _checks, batching, datasets, losses
 from course_utils.models import Dense, check_activation
@@ -39,6 +46,15 @@ DEFAULT_LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_EPOCHS = tuple(range(1, 31))
 START = {"batch_size": batching.DEFAULT_BATCH_SIZE, "learning_rate": 0.01, "epochs": 10}
 """Where the sliders start, where the options allow: Keras' default batch size and SGD's default learning rate."""
+DIVERGING = 100.0
+"""A run whose loss grows past this many times its first value is marked diverging; the y-axis stops there."""
+FIGSIZE, SHOWN_DPI = (9.0, 3.2), 108
+"""The figure in inches, and CSS pixels per inch: the plot is shown WIDTH_PX wide (or the output's width, if less)."""
+WIDTH_PX = round(FIGSIZE[0] * SHOWN_DPI)
+PIXEL_RATIO = 1.5
+"""Pixels drawn per CSS pixel shown: sharp on ordinary screens and on screens of 1.5 device pixels per CSS pixel."""
+SLIDER_WIDTH, LABEL_WIDTH, READOUT_WIDTH = 480, 110, 100
+"""Each slider's width in pixels, of which its label and its readout take these; the rest is the track."""
 
 
 def _options(name: str, values, check) -> tuple:
@@ -96,7 +112,9 @@ class BatchSizeExplorer(widgets.VBox):
         self.learning_rate_slider = self._slider("learning rate", learning_rates, START["learning_rate"], "{:g}".format)
         self.epochs_slider = self._slider("epochs", epochs, START["epochs"], str)
         self.steps_html = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        # Drawn at PIXEL_RATIO x its size, shown at its size: a widget box would stretch a smaller image to fit.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{WIDTH_PX}px", max_width="100%",
+                                                                       height="auto"))
         self.image.add_class("course-explorer-plot")
         self.figure, self.lines, self.notes = self._figure()
         self.history: History | None = None
@@ -112,27 +130,28 @@ class BatchSizeExplorer(widgets.VBox):
 
     @staticmethod
     def _slider(description: str, options: tuple, target, label) -> widgets.SelectionSlider:
+        # A label of fixed width leaves every slider the same long track: each option is a step a drag can hit.
         return widgets.SelectionSlider(
             options=[(label(option), option) for option in options],
             value=_start(options, target),
             description=description,
             continuous_update=False,
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="300px"),
+            style={"description_width": f"{LABEL_WIDTH}px"},
+            layout=widgets.Layout(width=f"{SLIDER_WIDTH}px"),
         )
 
     @staticmethod
     def _figure():
-        figure = Figure(figsize=(9, 3.2), dpi=72)
+        figure = Figure(figsize=FIGSIZE, dpi=SHOWN_DPI * PIXEL_RATIO)
         FigureCanvasAgg(figure)  # draws to a pixel buffer we encode ourselves
         axes = figure.subplots(1, 2)
         lines, notes = [], []
         for ax, xlabel, title in zip(axes, ("step (update)", "epoch"), ("loss per step (batch loss)", "loss per epoch")):
             lines.append(ax.plot([], [], linewidth=1)[0])
-            notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", color="firebrick"))
+            notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", color="firebrick",
+                                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8}))
             ax.set(xlabel=xlabel, ylabel="loss (log scale)", title=title, yscale="log")
-            # Few ticks, at 1, 2, 5 x 10^k, and no minor ticks: each tick label costs drawing time.
-            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=5))
+            # Few ticks (log_ticks, set at each draw) and no minor ticks: each tick label costs drawing time.
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
             ax.yaxis.set_minor_locator(NullLocator())
@@ -160,7 +179,10 @@ class BatchSizeExplorer(widgets.VBox):
         )
         try:
             self.history = train(self.X, self.y, loss=self.loss, activation=self.activation, seed=self.seed, **settings)
-            result, curves, note = self._result(), (self.history.step_losses, self.history.history["loss"]), ""
+            result, curves = self._result(), (self.history.step_losses, self.history.history["loss"])
+            note = diverging_note(self.history.step_losses)
+            if note:
+                result += f"<br><b style='color:firebrick'>{note.replace(chr(10), ' ')}</b>"
         except FloatingPointError as error:
             self.history, curves = None, ([], [])
             step = re.search(r"at step (\d+)", str(error))
@@ -184,8 +206,9 @@ class BatchSizeExplorer(widgets.VBox):
             line.set_marker("." if length <= 60 else "")
             note_text.set_text(note)
             ax = line.axes
-            ax.relim()
-            ax.autoscale_view()
+            low, high = y_range(values)
+            ax.set_ylim(low, high)
+            ax.yaxis.set_major_locator(FixedLocator(log_ticks(low, high)))
             ax.set_xlim(0, length + 1)  # the whole run, even when it diverged early
         self._png = self._render_png()
         self.image.value = self._png
@@ -200,11 +223,51 @@ class BatchSizeExplorer(widgets.VBox):
         return buffer.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
-        """The live widget, plus a PNG and the step count for places with no kernel."""
+        """The live widget, plus a PNG (shown at WIDTH_PX) and the step count for places with no kernel."""
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
         bundle["text/plain"] = self.message
-        return bundle
+        return bundle, {"image/png": {"width": WIDTH_PX}}
+
+
+def diverging_note(step_losses) -> str:
+    """'' for a run whose loss stays below DIVERGING x its first value; else where it passed that, for the plot."""
+    values = np.asarray(step_losses, dtype=float)
+    if len(values) == 0 or not np.isfinite(values[0]) or values[0] <= 0:
+        return ""
+    above = np.flatnonzero(~(values <= DIVERGING * values[0]))  # NaN and inf count as above
+    if len(above) == 0:
+        return ""
+    peak = np.nanmax(np.where(np.isfinite(values), values, np.nan)) if np.isfinite(values).any() else math.inf
+    return (f"diverging: past {DIVERGING:g}x its first loss at step {above[0] + 1}\n"
+            f"(up to {peak:.2g}); lower the learning rate")
+
+
+def y_range(values: np.ndarray) -> tuple[float, float]:
+    """Log-axis limits: the positive finite values' range, cut at DIVERGING x the first, with a margin."""
+    shown = values[np.isfinite(values) & (values > 0)]
+    if len(shown) == 0:
+        return 0.1, 10.0
+    ceiling = DIVERGING * shown[0]
+    low, high = float(np.min(shown)), float(min(np.max(shown), ceiling))
+    return low / 1.3, high * 1.3
+
+
+def log_ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """At least two and at most ``most`` tick values in [low, high] for a log axis: 1, 2, 5 x 10^k if they fit."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for subs in ((1, 2, 5), (1,)):
+        for stride in (1, 2, 3, 5, 10, 20, 50, 100):
+            ticks = [m * 10.0**k for k in range(first, last + 1) if k % stride == 0 for m in subs]
+            inside = [t for t in ticks if low <= t <= high]
+            if 2 <= len(inside) <= most:
+                return inside
+    # a narrow range (a flat loss): three ticks spread over it, with as few digits as keep them inside
+    for digits in range(2, 8):
+        inside = sorted({t for t in (float(f"{v:.{digits}g}") for v in np.geomspace(low, high, 3)) if low <= t <= high})
+        if len(inside) >= 2:
+            return inside
+    return [low, high]
 
 
 def explore_batch_size(

@@ -2,6 +2,8 @@
 
 Every function draws on ``ax`` (a new figure when None) and returns the Axes.
 The x-axis always says what it counts: ``epoch`` or ``step (update)``.
+Importing it lets matplotlib draw Hangul with a Korean font when one is installed
+(``course_utils.fonts``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils import _checks, batching
+from course_utils import _checks, batching, fonts
+
+fonts.use_korean_font()
 
 X_LABELS = {"epoch": "epoch", "step": "step (update)"}
 

@@ -11,9 +11,13 @@ import os
 import pathlib
 import re
 import shutil
+import secrets
+import socket
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 import venv
 
 import jsonschema
@@ -25,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETTINGS = ROOT / "binder-settings"
 PAGE_CONFIG = SETTINGS / "etc/jupyter/labconfig/page_config.d/zz-self-learner.json"
 SERVER_CONFIG = SETTINGS / "etc/jupyter/jupyter_server_config.d/zz-self-learner.json"
+KERNEL_CONFIG = SETTINGS / "etc/jupyter/jupyter_server_config.json"  # the *.d folders are read for extensions only
 OVERRIDES = SETTINGS / "share/jupyter/lab/settings/overrides.d/zz-self-learner.json"
 INSTRUCTOR_PLUGINS = {"formgrader", "create-assignment", "course-list", "assignment-list", "menu"}
 
@@ -53,7 +58,7 @@ def _schema(plugin_id: str) -> dict:
 
 def test_every_settings_file_is_json():
     files = sorted(SETTINGS.rglob("*"))
-    assert {PAGE_CONFIG, SERVER_CONFIG, OVERRIDES} <= set(files)
+    assert {PAGE_CONFIG, SERVER_CONFIG, KERNEL_CONFIG, OVERRIDES} <= set(files)
     for path in (f for f in files if f.is_file()):
         assert path.suffix == ".json", f"{path}: only JSON settings belong in binder-settings/"
         _json(path)
@@ -79,6 +84,66 @@ def test_server_config_turns_off_real_instructor_endpoints_and_keeps_validate():
         "nbgrader.server_extensions.assignment_list": False,
         "nbgrader.server_extensions.validate_assignment": True,
     }
+
+
+CULLING = {"cull_idle_timeout": 1200, "cull_interval": 120, "cull_connected": True, "cull_busy": False}
+
+
+def test_idle_kernels_are_culled_with_real_kernel_manager_settings():
+    """20 idle minutes shut a kernel down, open notebook or not, never while it runs a cell (postBuild says why)."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from traitlets.config import Config
+
+    settings = _json(KERNEL_CONFIG)["MappingKernelManager"]
+    assert settings == CULLING
+    assert set(settings) <= set(AsyncMappingKernelManager.class_traits(config=True))
+    manager = AsyncMappingKernelManager(config=Config({"MappingKernelManager": settings}))
+    assert {key: getattr(manager, key) for key in settings} == CULLING
+    assert 0 < manager.cull_interval < manager.cull_idle_timeout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_server_with_the_binder_settings_culls_idle_kernels(tmp_path):
+    """A real Jupyter server reading binder-settings/ starts its kernel culler with those settings."""
+    port, token = _free_port(), secrets.token_hex(16)
+    home = tmp_path / "home"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_PATH=str(SETTINGS / "etc" / "jupyter"))
+    log = tmp_path / "server.log"
+    with open(log, "wb") as stream:
+        server = subprocess.Popen([sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root",
+                                   f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+                                   f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}"],
+                                  env=env, stdout=stream, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+    try:
+        deadline = time.monotonic() + 90
+        while True:  # the culler starts with the first kernel
+            assert server.poll() is None, log.read_text()
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/kernels", data=b"{}", headers=headers)
+                with opener.open(request, timeout=30) as response:
+                    assert response.status == 201
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+        expected = ["Culling kernels with idle durations > 1200 seconds at 120 second intervals",
+                    "Culling kernels even with connected clients"]
+        while not all(line in log.read_text() for line in expected):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        assert "Culling kernels even if busy" not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def test_overrides_are_valid_settings_of_real_plugins():
@@ -136,6 +201,7 @@ def test_post_build_settings_win_over_nbgrader_defaults(fresh_binder_prefix):
     server = ConfigManager(read_config_path=[str(etc)]).get("jupyter_server_config")["ServerApp"]["jpserver_extensions"]
     assert server["nbgrader.server_extensions.formgrader"] is False
     assert server["nbgrader.server_extensions.validate_assignment"] is True
+    assert _json(etc / "jupyter_server_config.json")["MappingKernelManager"] == CULLING
     page = ConfigManager(read_config_path=[str(etc / "labconfig")]).get("page_config")
     assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
     overrides = fresh_binder_prefix["prefix"] / "share/jupyter/lab/settings/overrides.d/zz-self-learner.json"

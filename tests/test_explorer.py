@@ -1,15 +1,17 @@
 """The batch-size explorer: what it trains, what it shows, how it fails, and that it runs headless."""
 
+import io
 import warnings
 
 import ipywidgets as widgets
+import PIL.Image
 import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
 
 from course_utils import SGD, Dense, datasets, fit
-from course_utils.explorer import BatchSizeExplorer, explore_batch_size
+from course_utils.explorer import DIVERGING, BatchSizeExplorer, explore_batch_size, log_ticks
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -92,10 +94,11 @@ def test_divergence_is_reported_not_raised():
 
 
 def test_mime_bundle_has_a_png_for_places_without_a_kernel(explorer):
-    bundle = explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
     assert bundle["text/plain"] == explorer.message
+    assert metadata == {"image/png": {"width": 972}}  # shown at its size, not at its 1.5x pixels
 
 
 def test_other_problems_and_losses():
@@ -130,6 +133,68 @@ def test_other_problems_and_losses():
 def test_bad_arguments_are_named(kwargs, error, words):
     with pytest.raises(error, match=words):
         explore_batch_size(**kwargs)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    with PIL.Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+def _labelled_ticks(ax) -> list[str]:
+    """The y tick labels that are drawn: inside the axis' limits and not empty."""
+    low, high = ax.get_ylim()
+    return [label.get_text() for tick, label in zip(ax.get_yticks(), ax.get_yticklabels())
+            if low <= tick <= high and label.get_text()]
+
+
+def test_a_diverging_run_keeps_labelled_axes_and_says_so():
+    """Learning rate 1 at batch 32: the loss grows to about 1e45; the axes stop at DIVERGING x the first loss."""
+    explorer = explore_batch_size()
+    explorer.learning_rate_slider.value = 1.0
+    assert explorer.history is not None and max(explorer.history.step_losses) > 1e40  # finite, but huge
+    first = explorer.history.step_losses[0]
+    assert "diverging: past 100x its first loss at step" in explorer.notes[0].get_text()
+    assert "diverging" in explorer.steps_html.value and "lower the learning rate" in explorer.steps_html.value
+    for ax, start in zip(explorer.figure.axes, (first, explorer.history.history["loss"][0])):
+        assert ax.get_ylim()[1] <= DIVERGING * start * 1.3
+        assert len(_labelled_ticks(ax)) >= 2, (ax.get_ylim(), ax.get_yticks())
+    explorer.learning_rate_slider.value = 0.01  # a converging run has no note
+    assert explorer.notes[0].get_text() == "" and "diverging" not in explorer.steps_html.value
+
+
+def test_every_setting_has_two_to_five_labelled_ticks_on_each_axis():
+    explorer = explore_batch_size(epochs=[1, 10])
+    for epochs in (1, 10):
+        explorer.epochs_slider.value = epochs
+        for learning_rate in values(explorer.learning_rate_slider):
+            explorer.learning_rate_slider.value = learning_rate
+            for batch_size in (1, 8, 32, 100):
+                explorer.batch_size_slider.value = batch_size
+                for ax in explorer.figure.axes:
+                    labels = _labelled_ticks(ax)
+                    assert 2 <= len(labels) <= 5, (explorer.settings, ax.get_ylim(), labels)
+
+
+@pytest.mark.parametrize("low, high", [(0.4, 0.5), (1e-6, 1e3), (3.0, 3.0 * DIVERGING), (1e-30, 1e30), (7, 7.2)])
+def test_log_ticks_fit_any_range(low, high):
+    ticks = log_ticks(low, high)
+    assert 2 <= len(ticks) <= 5 and all(low <= t <= high for t in ticks) and ticks == sorted(set(ticks))
+
+
+def test_the_plot_is_drawn_at_one_and_a_half_times_its_displayed_size(explorer):
+    """972 CSS pixels wide (9 in at 108 px/in), drawn 1458 pixels wide: sharp, not a 648-pixel image stretched."""
+    width, height = _png_size(bytes(explorer.image.value))
+    assert explorer.image.layout.width == "972px" and explorer.image.layout.max_width == "100%"
+    assert (width, height) == (1458, round(3.2 * 162))
+    assert explorer.figure.dpi == 162
+
+
+def test_each_learning_rate_is_a_step_a_drag_can_hit(explorer):
+    """The track (slider minus label and readout) gives each of the 7 options at least 40 pixels."""
+    for slider in (explorer.batch_size_slider, explorer.learning_rate_slider, explorer.epochs_slider):
+        assert slider.layout.width == "480px" and slider.style.description_width == "110px"
+    track = 480 - 110 - 100  # the readout and margins take about 100 px (tests/browser measures the real track)
+    assert track / (len(explorer.learning_rate_slider.options) - 1) >= 40
 
 
 def test_runs_in_headless_execution(tmp_path):

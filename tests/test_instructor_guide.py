@@ -144,6 +144,17 @@ def check_feedback_and_grades(course, result):
     assert rows["alice"]["timestamp"] == "2025-03-01 14:30:00" and rows["bob"]["timestamp"] == ""
 
 
+def check_class_report(course, result):
+    """The report after autograde: carol's floor bug among the failures, dan (class list only) did not submit."""
+    out = result.stdout
+    assert f"{ASSIGNMENT}: 3 of 4 students in the gradebook submitted" in out, out
+    assert "did not submit (1): dan" in out, out
+    tests = out.split("graded tests")[1].split("most common failure messages")[0].splitlines()[1:]
+    assert tests and all(re.search(r"\d/3\s+\d+%", line) for line in tests), out
+    assert re.search(r"^\s+\d+\s+AssertionError: expected \d+ steps", out, re.M), out
+    assert (course / "exports" / f"{ASSIGNMENT}-report.html").is_file()
+
+
 def check_gradebook_snippet(course, result):
     assert result.stdout.strip() == "7.0"
 
@@ -166,7 +177,8 @@ def check_sandbox_demo(course, result):
 
 
 AFTER = {"generate_assignment \"*\"": check_generated, "zip_collect": check_collected,
-         "autograde": check_autograded, "export": check_feedback_and_grades, "Gradebook(": check_gradebook_snippet,
+         "autograde": check_autograded, "export": check_feedback_and_grades, "course_utils.grading.report": check_class_report,
+         "Gradebook(": check_gradebook_snippet,
          "generate_assignment <new_id>": check_new_release, "pytest": check_new_exercise_tests,
          "course_utils.grading.sandbox": check_sandbox_demo}
 

@@ -6,7 +6,9 @@ would add (no browser, a port) plus 127.0.0.1 only, as whatever user runs the te
 `make -o <stamp>`, so make never reinstalls, even while pyproject.toml is newer than
 the stamp. Jupyter's folders go to a temporary HOME. Each server is stopped the way
 Ctrl-C stops it in a terminal, by a signal to make's whole process group, and the
-tests check that nothing of that group is left.
+tests check that nothing of that group is left. What the two commands install (the
+course for `make lab`, the test tools on top for `make test`, each stage announced,
+pip's progress shown) is read from make's dry run, which installs nothing.
 """
 
 from __future__ import annotations
@@ -248,3 +250,57 @@ def test_make_lab_as_an_ordinary_user(tmp_path):
             _check_stopped(lab)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+# What `make lab` and `make test` install, read from make's dry run (`make -n`: nothing is run) ----------
+
+
+def _dry_run(target: str, venv: pathlib.Path) -> str:
+    done = subprocess.run([MAKE, "-n", f"VENV={venv}", target], cwd=ROOT, env=_environment(venv.parent / "home"),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_lab_installs_what_the_course_needs_with_progress(tmp_path):
+    """On a fresh machine: a line per stage, pip's own output (no --quiet), and no test tools."""
+    lab = _dry_run("lab", tmp_path / "venv")
+    installs = [line for line in lab.splitlines() if "pip install" in line]
+    assert installs == [f"{tmp_path}/venv/bin/python -m pip install --upgrade pip",
+                        f"{tmp_path}/venv/bin/python -m pip install -e ."], lab
+    assert "--quiet" not in lab and "-q " not in lab and "[test]" not in lab
+    stages = re.findall(r"^echo \"==> \[(\d)/3\]", lab, re.M)
+    assert stages == ["1", "2", "3"], lab
+    assert lab.index("[1/3]") < lab.index("-m venv") < lab.index("[2/3]") < lab.index("[3/3]") < lab.index("jupyter lab")
+
+
+def test_make_test_adds_the_test_tools_once(tmp_path):
+    venv = tmp_path / "venv"
+    fresh = _dry_run("test", venv)
+    assert "pip install -e .\n" in fresh and 'pip install -e ".[test]"' in fresh and "--quiet" not in fresh
+    # After `make lab`: `make test` installs only the test tools; after both, nothing.
+    venv.mkdir()
+    later = time.time() + 60  # newer than pyproject.toml
+    (venv / ".installed").touch()
+    os.utime(venv / ".installed", (later, later))
+    after_lab = _dry_run("test", venv)
+    assert "-m venv" not in after_lab and "pip install -e .\n" not in after_lab
+    assert 'pip install -e ".[test]"' in after_lab
+    assert "pip install" not in _dry_run("lab", venv)
+    (venv / ".installed-test").touch()
+    os.utime(venv / ".installed-test", (later + 1, later + 1))
+    assert "pip install" not in _dry_run("test", venv)
+
+
+def test_the_readme_states_the_size_of_the_environment():
+    """The README's figure for `.venv/` after `make test` is within a quarter of the real one, where it can be measured."""
+    stated = re.search(r"`\.venv/` takes about (\d+(?:\.\d)?) GB after `make lab` and (\d+(?:\.\d)?) GB after `make test`",
+                       (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert stated, "the README should say how much disk .venv takes after `make lab` and after `make test`"
+    assert float(stated.group(1)) < float(stated.group(2))
+    if VENV.resolve() != (ROOT / ".venv").resolve() or shutil.which("du") is None:
+        pytest.skip(f"the tests run from {VENV}, not the repository's .venv that `make test` makes: nothing to measure")
+    kib = int(subprocess.run(["du", "-sk", str(VENV)], capture_output=True, text=True, check=True).stdout.split()[0])
+    measured = kib / 1024**2  # GiB, as `du -sh` shows it
+    assert abs(measured - float(stated.group(2))) <= 0.25 * measured, (
+        f".venv takes {measured:.1f} GB, the README says {stated.group(2)} GB")

@@ -20,18 +20,36 @@ every SQLite connection SQLAlchemy opens in this process:
 
 WAL needs a local file system; for workers on several machines use PostgreSQL
 through ``CourseDirectory.db_url``. Nothing changes for other databases.
+
+It also silences one SQLAlchemy warning that ``nbgrader autograde`` prints for every
+new submission, ``SAWarning: Object of type <SubmittedAssignment> not in session, add
+operation along 'Assignment.submissions' will not proceed`` (and the same for
+``Student.submissions`` and ``Notebook.submissions``). nbgrader's
+``Gradebook.add_submission`` builds the submission with its assignment and student
+before adding it to the session, and reads ``submission.assignment.notebooks`` first:
+SQLAlchemy 2's autoflush notes that the back-reference is not added yet. nbgrader adds
+the object right after, and nothing is lost; an instructor cannot act on it. Only that
+message is filtered (``SILENCED``); every other SQLAlchemy warning still shows.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import warnings
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SAWarning
 
 BUSY_TIMEOUT_MS = 120_000
 IMMEDIATE_ENV = "COURSE_GRADEBOOK_IMMEDIATE"
+SILENCED = (r"Object of type <(SubmittedAssignment|SubmittedNotebook|Grade|Comment)> not in session, "
+            r"add operation along '(Assignment|Student|Notebook|SubmittedAssignment|SubmittedNotebook)\.\w+' "
+            r"will not proceed")
+"""The SQLAlchemy warning of nbgrader's ``add_submission`` (see above), as a ``warnings`` message pattern."""
+
+warnings.filterwarnings("ignore", message=SILENCED, category=SAWarning)
 
 
 def _immediate() -> bool:

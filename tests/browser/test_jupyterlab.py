@@ -151,3 +151,45 @@ def test_progress_bars_render_one_line_per_epoch_and_verbose_0_is_silent(page, l
     bars = [line for line in keras_lines if "/157" in line]
     assert len(bars) == 2 and all(line.startswith("157/157") for line in bars), keras
     assert "\b" not in keras
+
+
+def test_the_explorer_is_sharp_and_its_learning_rate_slider_moves_a_step_per_short_drag(page, lab, course_copy):
+    """The plot is drawn with 1.5 pixels per pixel shown; a 30-px drag moves the learning rate one option, not to the end."""
+    import nbformat
+
+    path = "explorer.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from course_utils.explorer import explore_batch_size\n\nexplore_batch_size()")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, str(course_copy["root"] / path))
+    panel = open_notebook(page, lab, path, "explorer")
+    explorer = panel.locator(".course-explorer").first
+    page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=60_000)  # the kernel is up
+    for _ in range(3):  # a run asked for in the kernel's first moments can be dropped: ask again
+        panel.locator(".jp-CodeCell").first.click()
+        page.keyboard.press("Control+Enter")
+        try:
+            explorer.wait_for(timeout=30_000)
+            break
+        except Exception:  # noqa: BLE001 (playwright's TimeoutError)
+            continue
+    explorer.wait_for(timeout=30_000)
+    plot = explorer.locator(".course-explorer-plot")
+    page.wait_for_function("img => img.naturalWidth > 0", arg=plot.element_handle())
+    shown, natural = plot.evaluate("img => [img.getBoundingClientRect().width, img.naturalWidth]")
+    assert natural == 1458 and 800 < shown <= 972 and natural >= 1.5 * shown - 1, (shown, natural)
+
+    slider = explorer.locator(".widget-hslider").nth(1)  # batch size, learning rate, epochs
+    readout = slider.locator(".widget-readout")
+    assert readout.inner_text().strip() == "0.01"
+    track = slider.locator(".noUi-target").bounding_box()
+    assert track["width"] / 6 >= 40, f"7 learning rates on a {track['width']:.0f} px track"
+    box = slider.locator(".noUi-handle").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y, steps=6)
+    page.mouse.up()
+    page.wait_for_function("el => el.innerText.trim() !== '0.01'", arg=readout.element_handle(), timeout=15_000)
+    assert readout.inner_text().strip() == "0.03"  # the next option, not 1
+    screenshot(explorer, "explorer-after-short-drag.png")
