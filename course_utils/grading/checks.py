@@ -66,12 +66,14 @@ def _same(expected, got) -> bool:
 
 def expect_equal(what: str, expected, got, hint: str = "") -> None:
     """Fail unless ``got`` equals ``expected`` (numbers by value, so 3.0 counts as 3; sequences element-wise)."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this helper's
     if not _same(expected, got):
         raise AssertionError(_message(what, expected, got, hint))
 
 
 def expect_close(what: str, expected, got, hint: str = "", *, atol: float = 1e-6, rtol: float = 1e-6) -> None:
     """Fail unless ``got`` has the shape of ``expected`` and is within ``atol + rtol * |expected|`` of it."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this helper's
     expected = np.asarray(expected, dtype=float)
     try:
         got_array = np.asarray(got, dtype=float)
@@ -89,6 +91,7 @@ def expect_close(what: str, expected, got, hint: str = "", *, atol: float = 1e-6
 
 def expect_true(condition, problem: str, hint: str = "") -> None:
     """Fail, saying ``problem`` and ``hint``, unless ``condition`` holds."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this helper's
     if not condition:
         raise AssertionError(feedback(problem, hint))
 
@@ -98,6 +101,7 @@ def expect_raises(what: str, errors, result, hint: str = "", *, names: str | Non
 
     Returns None, so that a test cell ending with it prints nothing when it passes.
     """
+    __tracebackhide__ = True  # IPython shows the test's line, not this helper's
     from course_utils.grading.observe import Raised
 
     errors = errors if isinstance(errors, tuple) else (errors,)

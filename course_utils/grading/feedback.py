@@ -24,7 +24,7 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     begin = Unicode("### BEGIN HIDDEN TESTS", help="Line that opens a hidden-test block.").tag(config=True)
     end = Unicode("### END HIDDEN TESTS", help="Line that closes a hidden-test block.").tag(config=True)
-    notice = Unicode("# (hidden tests: not shown; their result is in the message below)",
+    notice = Unicode("# (hidden tests: not shown; if one failed, its message is below)",
                      help="What replaces each hidden-test block.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):

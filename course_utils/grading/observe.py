@@ -183,10 +183,19 @@ def outcome(target, *args, probe: str = "value", call: bool = True, **kwargs):
 
 def observe(target, *args, probe: str = "value", call: bool = True, **kwargs):
     """Like :func:`outcome`; if the call raised, the test fails saying what it raised."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this helper's
     value = outcome(target, *args, probe=probe, call=call, **kwargs)
     if isinstance(value, Raised):
-        raise AssertionError(feedback(f"your code raised {value.name}: {value.message}"))
+        raise AssertionError(_raised_message(_name(target), value))
     return value
+
+
+def _raised_message(call: str, value: Raised) -> str:
+    if value.is_a(NotImplementedError):
+        return feedback(f"not answered yet: {call} still raises NotImplementedError",
+                        "write your code where it says # YOUR CODE HERE and delete the raise line")
+    message = f": {value.message}" if value.message else ""
+    return feedback(f"your code raised {value.name}{message} (in {call})")
 
 
 def outcome_each(target, calls, probe: str = "value") -> list:
@@ -196,12 +205,13 @@ def outcome_each(target, calls, probe: str = "value") -> list:
 
 def observe_each(target, calls, probe: str = "value") -> list:
     """Like :func:`outcome_each`; the first call that raised fails the test, naming its arguments."""
+    __tracebackhide__ = True
     calls = [Args.of(item) for item in calls]
     values = _ask(target, calls, probe, True)
     for item, value in zip(calls, values):
         if isinstance(value, Raised):
             shown = ", ".join([*(show(a) for a in item.args), *(f"{k}={show(v)}" for k, v in item.kwargs.items())])
-            raise AssertionError(feedback(f"{_name(target)}({shown}) raised {value.name}: {value.message}"))
+            raise AssertionError(_raised_message(f"{_name(target)}({shown})", value))
     return values
 
 
