@@ -43,7 +43,7 @@ FORBIDDEN_ATTRIBUTES = frozenset({
     "load", "tofile", "dump", "dumps", "save", "load_model", "load_weights", "save_weights", "saving",
     "savefig", "imread", "imsave", "get_file",
     # IPython's display machinery and hooks
-    "IPython", "get_ipython", "display", "publish_display_data", "kernel", "shell", "comm",
+    "IPython", "get_ipython", "display", "publish_display_data", "shell", "comm",
     "ipykernel", "events", "input_transformers_post",
 })
 """Attributes no object's chain may use (modules are checked by their tables instead)."""
@@ -166,9 +166,15 @@ class _Checker(ast.NodeVisitor):
 
     # imports ---------------------------------------------------------------------------------------
 
+    def _may_import(self, module: str) -> bool:
+        """An allowed module, or a submodule of one (``numpy.random``), with a table of names."""
+        parts = module.split(".")
+        allowed = any(".".join(parts[:n]) in self.importable for n in range(1, len(parts) + 1))
+        return allowed and module in MODULE_NAMES
+
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name not in self.importable or alias.name not in MODULE_NAMES:
+            if not self._may_import(alias.name):
                 self.flag(node, f"import of {alias.name!r} is not allowed here (allowed: {self._allowed()})")
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -178,7 +184,7 @@ class _Checker(ast.NodeVisitor):
                 self.flag(node, f"'from {module} import *' is not allowed: import the names you use")
             elif f"{module}.{alias.name}" in self.importable:
                 continue  # an entry such as "course_utils.batching.minibatches"
-            elif module not in self.importable:
+            elif not self._may_import(module):
                 self.flag(node, f"import of {alias.name!r} from {module!r} is not allowed here "
                                 f"(allowed: {self._allowed()})")
             elif alias.name not in MODULE_NAMES.get(module, ()) and f"{module}.{alias.name}" not in MODULE_NAMES:

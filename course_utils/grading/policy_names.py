@@ -49,7 +49,8 @@ norm pinv qr slogdet solve svd svdvals vector_norm
 """
 
 _KERAS = """
-Input Model Sequential activations callbacks initializers layers losses metrics ops optimizers utils
+Input Model Sequential activations backend callbacks initializers layers losses metrics models ops optimizers
+regularizers utils
 """
 
 _KERAS_PARTS = {
@@ -66,6 +67,9 @@ _KERAS_PARTS = {
         "SparseCategoricalAccuracy"),
     "keras.callbacks": "Callback EarlyStopping History LambdaCallback",
     "keras.utils": "set_random_seed to_categorical",
+    "keras.models": "Model Sequential clone_model",
+    "keras.backend": "clear_session epsilon floatx",
+    "keras.regularizers": "L1 L2 L1L2 l1 l2",
     "keras.initializers": "Constant GlorotUniform HeNormal Ones RandomNormal RandomUniform Zeros",
     "keras.activations": "linear relu sigmoid softmax tanh",
     "keras.ops": (
@@ -74,8 +78,8 @@ _KERAS_PARTS = {
 }
 
 _PYPLOT = """
-axhline axvline bar close figure gca gcf grid hist legend loglog plot scatter semilogx semilogy show subplot
-subplots suptitle tight_layout title xlabel xlim xscale ylabel ylim yscale
+axhline axvline bar close figure gca gcf grid hist legend loglog plot rcParams scatter semilogx semilogy show
+subplot subplots suptitle tight_layout title xlabel xlim xscale xticks ylabel ylim yscale yticks
 """
 
 STANDARD = {
@@ -102,6 +106,12 @@ STANDARD = {
     "heapq": "heapify heappop heappush heappushpop heapreplace merge nlargest nsmallest",
     "bisect": "bisect bisect_left bisect_right insort insort_left insort_right",
     "abc": "ABC abstractmethod",
+    "collections.abc": "Callable Generator Iterable Iterator Mapping Sequence",
+    "__future__": "annotations",
+    "warnings": "warn",
+    "time": "monotonic perf_counter time",
+    "re": "compile escape findall finditer fullmatch match search split sub",
+    "string": "ascii_letters ascii_lowercase ascii_uppercase digits",
 }
 """Standard-library modules that reach nothing outside the process, and their names a cell may use."""
 
@@ -109,6 +119,7 @@ COURSE = {
     "numpy": _NUMPY,
     "numpy.random": _NUMPY_RANDOM,
     "numpy.linalg": _NUMPY_LINALG,
+    "numpy.typing": "ArrayLike DTypeLike NDArray",
     "keras": _KERAS,
     **_KERAS_PARTS,
     "matplotlib.pyplot": _PYPLOT,
