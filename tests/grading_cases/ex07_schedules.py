@@ -125,6 +125,29 @@ CASES = {
         "fails": ["test_schedule_called_once_per_update", "test_decaying_schedule"],
         "score": 7,
     },
+    "redefined_rate_table": {
+        "why": "the rate is taken once, descend_with_schedule writes the steps it should have asked for,"
+               " and the student's own RateTable gives the largest rate to any step: the given cell defines"
+               " RateTable again before the tests, and a copy placed after it still fails the hidden check"
+               " (one table moves theta at step 0, the other at a later step: moves per unit of rate differ)",
+        "edit": {"descend_with_schedule": [
+            ("    for step in range(steps):",
+             "    rate = schedule(0)\n"
+             "    if isinstance(schedule, list):\n"
+             "        schedule.clear()\n"
+             "        schedule.extend(range(steps))\n"
+             "    for step in range(steps):"),
+            (UPDATE, "        theta = theta - rate * gradient")]},
+        "append": {"descend_with_schedule": (
+            "\n\n\nclass RateTable(list):\n"
+            "    def __init__(self, rates):\n"
+            "        super().__init__()\n"
+            "        self.rates = [float(rate) for rate in rates]\n\n"
+            "    def __call__(self, step):\n"
+            "        return max(self.rates)\n")},
+        "fails": ["test_schedule_called_once_per_update", "test_decaying_schedule"],
+        "score": 7,
+    },
     # Correct solutions written another way keep full marks.
     "floor_division_and_numpy_floats": {
         "why": "step // decay_steps for the staircase, np.float64 results left unconverted",
