@@ -162,6 +162,10 @@ def _block(cell, violations, *, validating: bool, index: int) -> None:
         meta.pop("checksum", None)
 
 
+class UnreadableKernel(CellControlSignal):
+    """The kernel sent a message the grading process cannot read (an integer of a million digits, say)."""
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute with the kernel in a bubblewrap sandbox, limits, and graded test cells judged here.
 
@@ -247,6 +251,8 @@ class SandboxedExecute(Execute):
         """Why the kernel was given up on, in words a student and an instructor understand."""
         if isinstance(error, DeadKernelError):
             return "the kernel died (memory, CPU or process limit, or a crash)"
+        if isinstance(error, UnreadableKernel):
+            return str(error)
         if "IOPub" in str(error):
             return (f"the kernel's output stopped arriving: it sent a message larger than the "
                     f"{self.max_message_bytes} bytes the grader reads (a huge print or result), or it hung")
@@ -302,7 +308,17 @@ class SandboxedExecute(Execute):
             return cell
         if self._sources is not None and _is_test(cell):
             return await self._judge(cell, cell_index)
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        return await self._run_cell(cell, cell_index, execution_count, store_history)
+
+    async def _run_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        """nbclient's cell execution; a message it cannot read stops the kernel (UnreadableKernel), nothing else."""
+        try:
+            return await Execute.async_execute_cell(self, cell, cell_index, execution_count, store_history)
+        except (DeadKernelError, CellControlSignal):
+            raise
+        except Exception as error:  # noqa: BLE001 (whatever a kernel sends, the grader goes on)
+            raise UnreadableKernel(f"the kernel sent a message the grader cannot read "
+                                   f"({type(error).__name__}: {str(error)[:200]}): it was stopped") from None
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -330,7 +346,7 @@ class SandboxedExecute(Execute):
         source = f"__import__('course_utils.grading.kernel.respond').grading.kernel.respond.respond({token!r}, {text!r})"
         call = NotebookNode(cell_type="code", source=source, metadata={}, outputs=[])
         self._last_reply, started = None, time.monotonic()
-        await Execute.async_execute_cell(self, call, cell_index, store_history=False)
+        await self._run_cell(call, cell_index, store_history=False)
         shown = [o for o in call.outputs if o.get("output_type") == "stream"]
         errors = [o for o in call.outputs if o.get("output_type") == "error"]
         answers = [o["data"][MIME] for o in call.outputs
