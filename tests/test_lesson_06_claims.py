@@ -100,6 +100,14 @@ def test_linear_scaling_keeps_sample_gradients_until_the_limit(lesson):
     updates = [np.mean(work[b][0]) for b in (4, 16, 64, 256, 1024)]
     assert all(a > b for a, b in zip(updates, updates[1:])), "fewer updates as the batch grows"
     assert means[1024] > 1.2 * means[256], "near the stability limit the rule stops saving work"
+    assert means[1024] < 2 * means[4], "even near the limit the full batch needs under twice batch 4's work"
+
+
+def test_one_rates_hundreds_fold_gap_is_the_untuned_rate_not_the_batch(lesson, one_rate):
+    """Step 6: at 0.01 the full batch needs >100x batch 4's sample-gradients; 0.01 is far below its limit."""
+    full_limit, _ = limits(lesson)
+    assert np.mean(one_rate[1024][1]) > 100 * np.mean(one_rate[4][1])
+    assert 0.01 < full_limit / 10, "0.01 is far below the full-batch stability limit"
 
 
 # --- step 7: stability ---------------------------------------------------------------------------------------------
@@ -126,8 +134,21 @@ def test_one_sample_step_below_its_bound_never_overshoots(lesson):
     assert abs(1 - 2 * 0.4 * (x**2 + 1)) > 1, "at 0.4 the largest sample's step overshoots"
 
 
-def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson):
+@pytest.fixture(scope="module")
+def lesson_20_seeds(lesson):
+    """The lesson's namespace with SEEDS = range(20), for its "in every seed" claims."""
+    wide = dict(lesson)
+    wide["SEEDS"] = range(20)
+    for name in HELPERS:  # rebind the helpers to the namespace with 20 seeds
+        function = lesson[name]
+        wide[name] = type(function)(function.__code__, wide, name, function.__defaults__)
+    return wide
+
+
+def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson_20_seeds):
+    lesson = lesson_20_seeds
     best = lesson["best_loss"]
+    assert len(lesson["stability_runs"](1, 0.4)) == 20
     assert all(run.diverged is not None for run in lesson["stability_runs"](1, 0.4))
     full_batch = lesson["stability_runs"](1024, 0.4)
     assert all(len(run.full_losses) == 1024 for run in full_batch)
@@ -167,6 +188,21 @@ def test_updates_per_epoch_are_n_over_b_rounded_up(lesson):
     runs = study.sweep(lesson["make_model"], lesson["X"], lesson["y"], loss="mse", batch_sizes=[1, 3, 1024],
                        learning_rate=0.01, epochs=1)
     assert [run.steps_per_epoch for run in runs] == [1024, math.ceil(1024 / 3), 1]
+
+
+def test_seed_002_small_batches_use_less_memory_and_the_same_sample_gradients_per_epoch(lesson):
+    """Step 5: one epoch of 1024 is 1024 sample-gradients at every b, in 1024/b updates; peak memory grows with b."""
+    model = lesson["Dense"](3072, 10, activation="softmax", rng=0)
+    images, labels = np.random.default_rng(0).random((1024, 3072)), np.arange(1024) % 10
+    peaks = []
+    for b in (1, 32, 256, 1024):
+        batches = lesson["batch_indices"](1024, b, shuffle=False)
+        assert sum(len(batch) for batch in batches) == 1024 and len(batches) == 1024 // b
+        tracemalloc.start()
+        model.loss_and_gradients(images[:b], labels[:b], "sparse_categorical_crossentropy")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks == sorted(peaks) and peaks[0] < peaks[-1] / 10
 
 
 def test_working_memory_grows_linearly_with_the_batch(lesson):
