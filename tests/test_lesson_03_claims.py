@@ -255,3 +255,19 @@ def test_bad_input_gets_a_clear_error(call, error, words):
     with pytest.raises(error, match=None) as raised:
         call(X, y)
     assert words in str(raised.value)
+
+
+# --- Step 3: seed 004's "too hard to optimise in one computation" ----------------------------------
+
+
+def test_step3_one_full_batch_update_leaves_most_at_0_1_and_some_at_the_best_rate_20_seeds():
+    rates = np.linspace(0.01, 1.0, 100)  # the lesson's grid
+    for seed in range(20):
+        X, y = linear_regression(100, rng=seed)
+        best = gd.cost(gd.least_squares(X, y), X, y)
+        start = gd.cost(np.zeros(2), X, y) - best
+        path = gd.gradient_descent(X, y, batch_size=100, epochs=50, learning_rate=0.1)
+        assert gd.cost(path[1], X, y) - best > 0.5 * start, "at 0.1 one update leaves most"
+        assert gd.cost(path[50], X, y) - best < 0.01 * start
+        one_step = [gd.cost(-rate * gd.gradient(np.zeros(2), X, y), X, y) - best for rate in rates]
+        assert min(one_step) > 1e-4 * start, "no single step reaches the optimum"
