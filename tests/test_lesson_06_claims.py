@@ -46,19 +46,31 @@ def test_the_lesson_uses_the_setup_these_tests_assume(lesson):
         assert call in source, f"lesson 6 should contain {call}"
 
 
+@pytest.fixture(scope="module")
+def lesson_20_seeds(lesson):
+    """The lesson's namespace with SEEDS = range(20), for its "in every seed" claims."""
+    wide = dict(lesson)
+    wide["SEEDS"] = range(20)
+    for name in HELPERS:  # rebind the helpers to the namespace with 20 seeds
+        function = lesson[name]
+        wide[name] = type(function)(function.__code__, wide, name, function.__defaults__)
+    return wide
+
+
 # --- step 4: the jagged batch loss is measurement noise -------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def spreads(lesson):
-    """[batch-loss std, predicted std, std of the loss on all samples, ratio] per batch size and seed."""
+def spreads(lesson_20_seeds):
+    """[batch-loss std, predicted std, std of the loss on all samples, ratio] per batch size and seed (20 seeds)."""
+    lesson = lesson_20_seeds
     return {b: [lesson["last_updates_spread"](b, seed)[1] for seed in lesson["SEEDS"]] for b in (4, 256)}
 
 
 @pytest.mark.parametrize("batch_size", [4, 256])
 def test_batch_loss_spread_is_the_noise_of_scoring_b_samples(spreads, batch_size):
     for seed, (batch_std, predicted, full_std, ratio) in enumerate(spreads[batch_size]):
-        assert batch_std == pytest.approx(predicted, rel=0.1), "the batch loss spreads as sampling predicts"
+        assert batch_std == pytest.approx(predicted, rel=0.15), "the batch loss spreads as sampling predicts"
         assert ratio == pytest.approx(batch_std / full_std)
         assert ratio >= 50, f"the loss on all samples should spread at least 50x less (seed {seed}: {ratio:.0f}x)"
 
@@ -132,17 +144,6 @@ def test_one_sample_step_below_its_bound_never_overshoots(lesson):
         assert abs(1 - 2 * one_sample * (x**2 + 1)) <= 1 + 1e-12
     x = np.max(np.abs(lesson["X"][:, 0]))
     assert abs(1 - 2 * 0.4 * (x**2 + 1)) > 1, "at 0.4 the largest sample's step overshoots"
-
-
-@pytest.fixture(scope="module")
-def lesson_20_seeds(lesson):
-    """The lesson's namespace with SEEDS = range(20), for its "in every seed" claims."""
-    wide = dict(lesson)
-    wide["SEEDS"] = range(20)
-    for name in HELPERS:  # rebind the helpers to the namespace with 20 seeds
-        function = lesson[name]
-        wide[name] = type(function)(function.__code__, wide, name, function.__defaults__)
-    return wide
 
 
 def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson_20_seeds):
