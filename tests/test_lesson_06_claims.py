@@ -7,6 +7,7 @@ stated as properties (orderings, ratios), never copied from the lesson's output.
 """
 
 import ast
+import re
 import math
 import tracemalloc
 from pathlib import Path
@@ -236,3 +237,15 @@ def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
         assert max(small.step_losses) > 1000 * small.step_losses[0], "orders of magnitude"
         full = train(X, y, loss="mse", activation="linear", batch_size=1024, learning_rate=0.4, epochs=10, seed=seed)
         assert np.all(np.diff(full.history["loss"]) < 0)
+
+
+def test_the_lesson_opens_with_a_one_screen_answer_whose_lines_point_to_their_evidence():
+    opening = nbformat.read(LESSON, as_version=4).cells[0].source
+    answer = opening.split("**In practice, in short.**", 1)[1].split("The source notes make", 1)[0]
+    lines = [block for block in re.split(r"\n(?=\d\. )", answer) if re.match(r"\d\. ", block)]
+    assert 4 <= len(lines) <= 8 and len(answer.splitlines()) <= 25, "one screen"
+    steps = {int(n) for n in re.findall(r"\*\*Step (\d+)\. ", LESSON.read_text())}
+    for line in lines:
+        cited = [int(n) for n in re.findall(r"Step (\d+)", line)]
+        assert cited or "lesson" in line, f"this line points to no evidence: {line}"
+        assert all(n in steps for n in cited if "lesson" not in line), line
