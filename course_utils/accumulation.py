@@ -8,7 +8,8 @@ weights ``1/k`` (what Keras' ``gradient_accumulation_steps=k`` uses) give the
 same step only when all ``k`` micro-batches hold the same number of samples.
 
 Data parallelism accumulates across devices instead of across time:
-``split_cpu`` makes logical CPU devices for ``tf.distribute.MirroredStrategy``.
+``split_cpu`` makes logical CPU devices for ``tf.distribute.MirroredStrategy``;
+``replica_step`` is its update: the replicas' mean gradients averaged with equal weights.
 """
 
 from __future__ import annotations
@@ -95,6 +96,31 @@ def accumulation_step(
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
     theta = _theta(fn, theta)
     return theta - learning_rate * accumulated_gradient(theta, X, y, micro_batch_size, weighting=weighting)
+
+
+def replica_step(theta, X, y, shares, *, learning_rate: float) -> np.ndarray:
+    """One ``MirroredStrategy`` update as Keras makes it, shape ``(2,)``.
+
+    X ``(m,)`` or ``(m, 1)`` and y ``(m,)`` are one global batch; ``shares`` lists
+    how many of its samples each replica takes, in order (whole numbers >= 0,
+    summing to ``m``). Each replica takes the mean gradient of its share (zero
+    for an empty share) and the replicas' gradients are averaged with equal
+    weights ``1/len(shares)``: the global batch's mean only when the shares are equal.
+    """
+    fn = "replica_step"
+    learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
+    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    if isinstance(shares, (str, bytes, dict)) or not hasattr(shares, "__len__") or len(shares) == 0:
+        raise TypeError(f"{fn}: shares must be a non-empty list of whole numbers >= 0, got {_checks._got(shares)}")
+    counts = [_checks.positive_int(f"{fn}: shares[{i}]", s, minimum=0) for i, s in enumerate(shares)]
+    if sum(counts) != len(X):
+        raise ValueError(f"{fn}: shares must sum to the batch's {len(X)} samples, got {counts} (sum {sum(counts)})")
+    total, start = np.zeros(2), 0
+    for count in counts:
+        if count:  # an empty replica's mean loss is 0, so its gradient is 0
+            total += gd.gradient(theta, X[start : start + count], y[start : start + count])
+        start += count
+    return theta - learning_rate * total / len(counts)
 
 
 def big_batch_step(theta, X, y, *, learning_rate: float) -> np.ndarray:

@@ -16,7 +16,7 @@ VARIANTS = {  # the lesson's Step 4
     "full batch": (100, False), "SGD": (1, False), "SGD, replacement": (1, True),
     "mini-batch 8": (8, False), "mini-batch 16": (16, False), "mini-batch 32": (32, False),
 }
-SEEDS, TARGET = range(5), 0.1
+SEEDS, TARGET = range(20), 0.1  # Step 6 states "on every one of the 20 seeds"
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +44,16 @@ def test_step6_sample_gradients_to_touch_order_like_epochs_on_every_seed(table):
         assert counts == sorted(counts) and len(set(counts)) == len(counts)
 
 
-def test_step6_touch_in_updates_is_within_four_times_full_batchs_on_every_seed(table):
+def test_step6_mini_batches_touch_within_075_to_135_times_full_batchs_updates_sgd_varies_up_to_about_five(table):
     full = table["full batch"]["touch_updates"]
-    for work in table.values():
-        assert np.all(work["touch_updates"] <= 4 * full) and np.all(work["touch_updates"] >= full / 4)
+    for name in ("mini-batch 8", "mini-batch 16", "mini-batch 32"):
+        ratio = table[name]["touch_updates"] / full
+        assert np.all((ratio >= 0.75) & (ratio <= 1.35)), (name, ratio)
+    for name in ("SGD", "SGD, replacement"):
+        ratio = table[name]["touch_updates"] / full
+        assert ratio.min() < 1 and ratio.max() <= 5.0, (name, ratio)  # below full batch's on some seeds
+    both = np.concatenate([table[n]["touch_updates"] / full for n in ("SGD", "SGD, replacement")])
+    assert both.max() > 4.5  # "up to about five times"
 
 
 def test_step6_full_batch_never_rises_so_it_settles_when_it_touches(table):
@@ -59,13 +65,29 @@ def test_step6_full_batch_never_rises_so_it_settles_when_it_touches(table):
         assert np.all(np.diff(excess) <= 1e-12)
 
 
-def test_step6_mini_batches_16_and_32_settle_in_fewer_epochs_but_not_fewer_updates_than_full_batch(table):
+def test_step6_mini_batches_16_and_32_settle_in_fewer_epochs_and_sample_gradients_than_full_batch(table):
     full = table["full batch"]
     for name in ("mini-batch 16", "mini-batch 32"):
         work = table[name]
         assert np.all(work["settle_epochs"] < full["settle_epochs"])
         assert np.all(work["settle_sample_gradients"] < full["settle_sample_gradients"])
-        assert np.all(full["settle_updates"] <= work["settle_updates"])
+
+
+def test_step6_in_updates_full_batch_settles_first_on_most_seeds_not_all(table):
+    """Mini-batches settle after 0.8-2x full batch's updates; 16 never before it, 8 and 32 on a few seeds."""
+    full = table["full batch"]["settle_updates"]
+    fewer = {}
+    for name in ("mini-batch 8", "mini-batch 16", "mini-batch 32"):
+        ratio = table[name]["settle_updates"] / full
+        ratio = ratio[np.isfinite(ratio)]
+        assert np.all((ratio >= 0.8) & (ratio <= 2.0)), (name, ratio)
+        fewer[name] = int(np.sum(ratio < 1))
+    assert fewer["mini-batch 16"] == 0
+    assert 0 < fewer["mini-batch 8"] <= 5 and 0 < fewer["mini-batch 32"] <= 5, fewer
+    any_first = np.zeros(len(SEEDS), bool)
+    for name in ("mini-batch 8", "mini-batch 16", "mini-batch 32"):
+        any_first |= table[name]["settle_updates"] < full
+    assert 0 < any_first.sum() < len(SEEDS) / 2  # full batch first on most seeds, not all
 
 
 def test_step6_sgd_never_settles_and_keeps_jumping_above_the_target(table):
@@ -110,11 +132,28 @@ def test_step8_full_batch_keeps_closing_in_and_sgds_band_narrows_with_the_learni
         assert tops[1] < tops[0]
 
 
-def test_step8_with_and_without_replacement_end_level_within_the_spread():
-    end = {r: np.array([_sgd_excess(s, epochs=20, replacement=r)[::100][-10:].mean() for s in range(20)])
-           for r in (False, True)}
-    spread = max(end[False].std(), end[True].std())
-    assert abs(end[False].mean() - end[True].mean()) < spread
+@pytest.fixture(scope="module")
+def replacement_ends():
+    """The lesson's Step 8: mean J - J* over the last 10 epoch ends of 50, 20 seeds, three learning rates."""
+    return {(rate, r): np.array([_sgd_excess(s, epochs=50, learning_rate=rate, replacement=r)[::100][-10:].mean()
+                                 for s in range(20)])
+            for rate in (0.1, 0.03, 0.01) for r in (False, True)}
+
+
+def test_step8_at_rate_01_with_and_without_replacement_end_level_within_the_spread(replacement_ends):
+    without, with_ = replacement_ends[0.1, False], replacement_ends[0.1, True]
+    assert abs(without.mean() - with_.mean()) < min(without.std(), with_.std())
+
+
+def test_step8_at_smaller_rates_reshuffling_ends_lower_on_average_and_most_seeds(replacement_ends):
+    ratios = []
+    for rate in (0.1, 0.03, 0.01):
+        without, with_ = replacement_ends[rate, False], replacement_ends[rate, True]
+        ratios.append(without.mean() / with_.mean())
+        if rate < 0.1:
+            assert without.mean() < with_.mean() and np.sum(without < with_) > 10, rate
+    assert ratios[0] > ratios[1] > ratios[2], "the smaller the rate, the more drawing with replacement costs"
+    assert np.sum(replacement_ends[0.01, False] < replacement_ends[0.01, True]) >= 18
 
 
 # --- Step 9: gradient noise against two predictions -----------------------------------------------
@@ -163,10 +202,11 @@ def test_step10_mini_batch_touches_after_about_as_many_sample_gradients_whatever
     assert np.all((0.5 < ratio) & (ratio < 2))
 
 
-def test_step10_with_100_copies_mini_batch_settles_in_its_first_epoch_with_a_fraction_of_full_batchs_work(redundant):
+def test_step10_with_100_copies_mini_batch_settles_in_its_first_epoch_on_all_seeds_but_one(redundant):
     mini, full = redundant[100, "mini-batch 10"], redundant[100, "full batch"]
-    np.testing.assert_array_equal(mini["settle_epochs"], 1)
-    assert np.all(mini["settle_sample_gradients"] <= full["settle_sample_gradients"] / 10)
+    assert np.sum(mini["settle_epochs"] == 1) == len(SEEDS) - 1 and np.nanmax(mini["settle_epochs"]) == 2
+    share = mini["settle_sample_gradients"] / full["settle_sample_gradients"]
+    assert np.isfinite(share).sum() >= len(SEEDS) - 1 and np.nanmax(share) <= 0.1
 
 
 # --- Step 11: the same data again versus new data ---------------------------------------------------
@@ -215,3 +255,19 @@ def test_bad_input_gets_a_clear_error(call, error, words):
     with pytest.raises(error, match=None) as raised:
         call(X, y)
     assert words in str(raised.value)
+
+
+# --- Step 3: seed 004's "too hard to optimise in one computation" ----------------------------------
+
+
+def test_step3_one_full_batch_update_leaves_most_at_0_1_and_some_at_the_best_rate_20_seeds():
+    rates = np.linspace(0.01, 1.0, 100)  # the lesson's grid
+    for seed in range(20):
+        X, y = linear_regression(100, rng=seed)
+        best = gd.cost(gd.least_squares(X, y), X, y)
+        start = gd.cost(np.zeros(2), X, y) - best
+        path = gd.gradient_descent(X, y, batch_size=100, epochs=50, learning_rate=0.1)
+        assert gd.cost(path[1], X, y) - best > 0.5 * start, "at 0.1 one update leaves most"
+        assert gd.cost(path[50], X, y) - best < 0.01 * start
+        one_step = [gd.cost(-rate * gd.gradient(np.zeros(2), X, y), X, y) - best for rate in rates]
+        assert min(one_step) > 1e-4 * start, "no single step reaches the optimum"

@@ -299,3 +299,34 @@ def test_lesson_5_keras_keeps_batches_with_batch_and_after_set_random_seed_repea
     # without a global seed, a new order each epoch (all three equal by chance: p < 1e-9)
     unseeded = keras_batches(keras, model, True, None)
     assert unseeded[0] != unseeded[1] or unseeded[1] != unseeded[2], f"{unseeded}"
+
+
+def test_lesson_5_step_8s_keras_orders_repeat_after_a_seed_on_20_seeds_and_change_without_one():
+    """The lesson's own ``SeenBatches``/``keras_orders``, in a fresh process: unseeded first, then 20 seeds."""
+    import json
+    import subprocess
+    import sys
+
+    sources = []
+    for node in statements():
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in ("SeenBatches", "keras_orders"):
+            sources.append(ast.unparse(node))
+    assert len(sources) == 2, "lesson 5 should define SeenBatches and keras_orders"
+    script = "\n".join([
+        "import json", "import numpy as np", "from course_utils import keras_tools", "import keras", *sources,
+        "out = {'unseeded': keras_orders(True, epochs=3, seed=None)}",
+        "out['seeded'] = {str(s): {str(m): keras_orders(m, seed=s) for m in (True, 'batch')} for s in range(20)}",
+        "print('ORDERS', json.dumps(out))"])
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                            cwd=LESSON.parents[1])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("ORDERS ")]
+    assert result.returncode == 0 and lines, result.stderr[-3000:]
+    out = json.loads(lines[-1][len("ORDERS "):])
+    unseeded = out["unseeded"]
+    assert all(sorted(epoch) == list(range(12)) for epoch in unseeded)
+    assert unseeded[0] != unseeded[1] or unseeded[1] != unseeded[2], unseeded  # all equal by chance: p < 1e-9
+    for seed, by_mode in out["seeded"].items():
+        for mode, (first, second) in by_mode.items():
+            assert sorted(first) == list(range(12)) and first == second, (seed, mode, first, second)
+        batches = [sorted(by_mode["batch"][0][i : i + 4]) for i in (0, 4, 8)]
+        assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]  # "batch" keeps the batches in order

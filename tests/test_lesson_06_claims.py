@@ -7,6 +7,7 @@ stated as properties (orderings, ratios), never copied from the lesson's output.
 """
 
 import ast
+import re
 import math
 import tracemalloc
 from pathlib import Path
@@ -46,19 +47,31 @@ def test_the_lesson_uses_the_setup_these_tests_assume(lesson):
         assert call in source, f"lesson 6 should contain {call}"
 
 
+@pytest.fixture(scope="module")
+def lesson_20_seeds(lesson):
+    """The lesson's namespace with SEEDS = range(20), for its "in every seed" claims."""
+    wide = dict(lesson)
+    wide["SEEDS"] = range(20)
+    for name in HELPERS:  # rebind the helpers to the namespace with 20 seeds
+        function = lesson[name]
+        wide[name] = type(function)(function.__code__, wide, name, function.__defaults__)
+    return wide
+
+
 # --- step 4: the jagged batch loss is measurement noise -------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def spreads(lesson):
-    """[batch-loss std, predicted std, std of the loss on all samples, ratio] per batch size and seed."""
+def spreads(lesson_20_seeds):
+    """[batch-loss std, predicted std, std of the loss on all samples, ratio] per batch size and seed (20 seeds)."""
+    lesson = lesson_20_seeds
     return {b: [lesson["last_updates_spread"](b, seed)[1] for seed in lesson["SEEDS"]] for b in (4, 256)}
 
 
 @pytest.mark.parametrize("batch_size", [4, 256])
 def test_batch_loss_spread_is_the_noise_of_scoring_b_samples(spreads, batch_size):
     for seed, (batch_std, predicted, full_std, ratio) in enumerate(spreads[batch_size]):
-        assert batch_std == pytest.approx(predicted, rel=0.1), "the batch loss spreads as sampling predicts"
+        assert batch_std == pytest.approx(predicted, rel=0.15), "the batch loss spreads as sampling predicts"
         assert ratio == pytest.approx(batch_std / full_std)
         assert ratio >= 50, f"the loss on all samples should spread at least 50x less (seed {seed}: {ratio:.0f}x)"
 
@@ -100,6 +113,14 @@ def test_linear_scaling_keeps_sample_gradients_until_the_limit(lesson):
     updates = [np.mean(work[b][0]) for b in (4, 16, 64, 256, 1024)]
     assert all(a > b for a, b in zip(updates, updates[1:])), "fewer updates as the batch grows"
     assert means[1024] > 1.2 * means[256], "near the stability limit the rule stops saving work"
+    assert means[1024] < 2 * means[4], "even near the limit the full batch needs under twice batch 4's work"
+
+
+def test_one_rates_hundreds_fold_gap_is_the_untuned_rate_not_the_batch(lesson, one_rate):
+    """Step 6: at 0.01 the full batch needs >100x batch 4's sample-gradients; 0.01 is far below its limit."""
+    full_limit, _ = limits(lesson)
+    assert np.mean(one_rate[1024][1]) > 100 * np.mean(one_rate[4][1])
+    assert 0.01 < full_limit / 10, "0.01 is far below the full-batch stability limit"
 
 
 # --- step 7: stability ---------------------------------------------------------------------------------------------
@@ -126,8 +147,10 @@ def test_one_sample_step_below_its_bound_never_overshoots(lesson):
     assert abs(1 - 2 * 0.4 * (x**2 + 1)) > 1, "at 0.4 the largest sample's step overshoots"
 
 
-def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson):
+def test_at_0_4_batch_1_diverges_and_the_full_batch_reaches_the_lowest_loss(lesson_20_seeds):
+    lesson = lesson_20_seeds
     best = lesson["best_loss"]
+    assert len(lesson["stability_runs"](1, 0.4)) == 20
     assert all(run.diverged is not None for run in lesson["stability_runs"](1, 0.4))
     full_batch = lesson["stability_runs"](1024, 0.4)
     assert all(len(run.full_losses) == 1024 for run in full_batch)
@@ -169,6 +192,21 @@ def test_updates_per_epoch_are_n_over_b_rounded_up(lesson):
     assert [run.steps_per_epoch for run in runs] == [1024, math.ceil(1024 / 3), 1]
 
 
+def test_seed_002_small_batches_use_less_memory_and_the_same_sample_gradients_per_epoch(lesson):
+    """Step 5: one epoch of 1024 is 1024 sample-gradients at every b, in 1024/b updates; peak memory grows with b."""
+    model = lesson["Dense"](3072, 10, activation="softmax", rng=0)
+    images, labels = np.random.default_rng(0).random((1024, 3072)), np.arange(1024) % 10
+    peaks = []
+    for b in (1, 32, 256, 1024):
+        batches = lesson["batch_indices"](1024, b, shuffle=False)
+        assert sum(len(batch) for batch in batches) == 1024 and len(batches) == 1024 // b
+        tracemalloc.start()
+        model.loss_and_gradients(images[:b], labels[:b], "sparse_categorical_crossentropy")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks == sorted(peaks) and peaks[0] < peaks[-1] / 10
+
+
 def test_working_memory_grows_linearly_with_the_batch(lesson):
     model = lesson["Dense"](3072, 10, activation="softmax", rng=0)
     images, labels = np.random.default_rng(0).random((1024, 3072)), np.arange(1024) % 10
@@ -199,3 +237,15 @@ def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
         assert max(small.step_losses) > 1000 * small.step_losses[0], "orders of magnitude"
         full = train(X, y, loss="mse", activation="linear", batch_size=1024, learning_rate=0.4, epochs=10, seed=seed)
         assert np.all(np.diff(full.history["loss"]) < 0)
+
+
+def test_the_lesson_opens_with_a_one_screen_answer_whose_lines_point_to_their_evidence():
+    opening = nbformat.read(LESSON, as_version=4).cells[0].source
+    answer = opening.split("**In practice, in short.**", 1)[1].split("The source notes make", 1)[0]
+    lines = [block for block in re.split(r"\n(?=\d\. )", answer) if re.match(r"\d\. ", block)]
+    assert 4 <= len(lines) <= 8 and len(answer.splitlines()) <= 25, "one screen"
+    steps = {int(n) for n in re.findall(r"\*\*Step (\d+)\. ", LESSON.read_text())}
+    for line in lines:
+        cited = [int(n) for n in re.findall(r"Step (\d+)", line)]
+        assert cited or "lesson" in line, f"this line points to no evidence: {line}"
+        assert all(n in steps for n in cited if "lesson" not in line), line

@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import schedules, total_steps
+from course_utils import datasets, schedules, total_steps
 
 matplotlib.use("Agg")
 
@@ -339,3 +339,29 @@ def test_sqrt_scaling_holds_for_adam_near_the_optimum_and_linear_far_from_it(les
     for k in (2, 4, 8):
         assert far["linear"][k] < 1.5, far
     assert far["sqrt"][2] > 2 and all(far["sqrt"][a] < far["sqrt"][b] for a, b in zip(ks, ks[1:])), far
+
+
+# --- "on every seed" claims, over 20 seeds with the lesson's settings ------------------------------------------------
+
+
+def test_every_seed_claims_hold_on_20_seeds():
+    """Step 2: decay ends closer than constant; Steps 5-6: k = 64 diverges, with and without warmup (20 seeds)."""
+    X, y = datasets.linear_regression(100, rng=0)
+    seeds = range(20)
+
+    def decaying(step):
+        return schedules.inverse_time_decay(step, initial_learning_rate=0.1, decay_steps=100, decay_rate=1.0)
+
+    ends = {name: schedules.distance_to_optimum(
+                schedules.descend_seeds(X, y, seeds=seeds, batch_size=1, learning_rate=rate, steps=3000), X, y)[:, -1]
+            for name, rate in (("constant", 0.1), ("decay", decaying))}
+    assert np.all(ends["decay"] < ends["constant"]), "decay should end closer on every one of 20 seeds"
+    X_big, y_big = datasets.linear_regression(1024, rng=0)
+    b, rate = 4 * 64, 0.025 * 64
+    warm = lambda step: schedules.cosine_decay(  # noqa: E731
+        step, initial_learning_rate=0.0, decay_steps=1, alpha=1.0, warmup_target=rate, warmup_steps=4096 // b // 2)
+    for learning_rate in (rate, warm):
+        paths = schedules.descend_seeds(X_big, y_big, seeds=seeds, batch_size=b, learning_rate=learning_rate,
+                                        steps=4096 // b)
+        e = schedules.excess_loss(paths, X_big, y_big)
+        assert np.all(e[:, -1] > e[:, 0]), "k = 64 diverges on every one of 20 seeds"

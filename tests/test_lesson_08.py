@@ -152,6 +152,22 @@ KERAS_SCRIPT = textwrap.dedent(
                                                                          mirrored.get_weights())))
     batches = strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices((X, y)).batch(32))
     facts["shares"] = [[int(t.shape[0]) for t in strategy.experimental_local_results(xb)] for xb, _ in batches]
+    for data_seed in (0, 1):  # even (100) and uneven (99: [2, 1]; 97: [1, 0]) last batches, the lesson's helpers
+        X64, y64 = datasets.linear_regression(100, rng=data_seed)
+        for n in (100, 99, 97):
+            Xn, yn = X64[:n].astype("float32"), y64[:n].astype("float32")
+            with strategy.scope():
+                two = build()
+            one = build()
+            start = np.concatenate([w.ravel() for w in two.get_weights()])[::-1]
+            for model in (one, two):
+                model.fit(Xn, yn, batch_size=32, epochs=2, shuffle=False, verbose=0)
+            one_w, two_w = [np.concatenate([w.ravel() for w in m.get_weights()])[::-1] for m in (one, two)]
+            shares = shares_of(Xn, yn)
+            replayed = replay(start, X64[:n], y64[:n], shares)
+            facts[f"mirrored_{data_seed}_{n}"] = {
+                "last_shares": shares[-1], "gap_one_two": float(np.abs(one_w - two_w).max()),
+                "gap_two_numpy": float(np.abs(two_w - replayed).max())}
     counter = StepCounter()
     dropped = tf.data.Dataset.from_tensor_slices((X, y)).batch(32, drop_remainder=True)
     mirrored.fit(dropped, epochs=2, shuffle=False, verbose=0, callbacks=[counter])
@@ -177,7 +193,7 @@ def lesson_definitions_source(names):
 
 @pytest.fixture(scope="module")
 def keras_facts():
-    definitions = lesson_definitions_source(["WeightsAfterEachBatch", "train_keras"])
+    definitions = lesson_definitions_source(["WeightsAfterEachBatch", "train_keras", "shares_of", "replay"])
     script = f"LESSON_DEFINITIONS = {definitions!r}\n" + KERAS_SCRIPT
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     lines = [line for line in result.stdout.splitlines() if line.startswith("FACTS ")]
@@ -215,6 +231,33 @@ def test_mirrored_batch_size_is_the_global_batch_and_makes_the_one_device_update
     assert keras_facts["global_steps"] == [4, 4] and keras_facts["global_iterations"] == 8
     assert keras_facts["shares"] == [[16, 16], [16, 16], [16, 16], [2, 2]]
     assert keras_facts["replica_gap"] <= 1e-6
+
+
+@pytest.mark.parametrize("data_seed", [0, 1])
+def test_mirrored_matches_one_device_only_when_every_batch_splits_evenly(keras_facts, data_seed):
+    """Lesson 8, Step 5: Keras averages the replicas' mean gradients with equal weights."""
+    facts = {n: keras_facts[f"mirrored_{data_seed}_{n}"] for n in (100, 99, 97)}
+    assert [facts[n]["last_shares"] for n in (100, 99, 97)] == [[2, 2], [2, 1], [1, 0]]
+    assert facts[100]["gap_one_two"] <= 1e-6  # even split: the global batch's mean
+    assert facts[99]["gap_one_two"] > 1e-2 and facts[97]["gap_one_two"] > 1e-2  # uneven: not
+    for n in (100, 99, 97):  # the lesson's NumPy replay of the equal-weight rule matches the two replicas
+        assert facts[n]["gap_two_numpy"] <= 1e-5, (n, facts[n])
+
+
+def test_replica_step_weights_replicas_equally_and_checks_its_shares():
+    X, y = datasets.linear_regression(7, rng=0)
+    theta = np.array([0.3, -0.2])
+    even = accumulation.replica_step(theta, X[:6], y[:6], [3, 3], learning_rate=0.1)
+    assert np.allclose(even, accumulation.big_batch_step(theta, X[:6], y[:6], learning_rate=0.1))
+    uneven = accumulation.replica_step(theta, X[:3], y[:3], [2, 1], learning_rate=0.1)
+    expected = theta - 0.1 * (gd.gradient(theta, X[:2], y[:2]) + gd.gradient(theta, X[2:3], y[2:3])) / 2
+    assert np.allclose(uneven, expected)
+    half = accumulation.replica_step(theta, X[:1], y[:1], [1, 0], learning_rate=0.1)
+    assert np.allclose(half, theta - 0.05 * gd.gradient(theta, X[:1], y[:1]))
+    with pytest.raises(ValueError, match="shares must sum"):
+        accumulation.replica_step(theta, X[:3], y[:3], [2, 2], learning_rate=0.1)
+    with pytest.raises(ValueError, match="shares\\[1\\]"):
+        accumulation.replica_step(theta, X[:3], y[:3], [4, -1], learning_rate=0.1)
 
 
 def test_drop_remainder_and_steps_per_epoch_change_the_step_count(keras_facts):

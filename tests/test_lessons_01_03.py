@@ -183,7 +183,9 @@ def test_lesson_03_cost_and_gradient_agree_with_course_utils(n_samples, seed, th
 def test_lesson_03_full_batch_loop_agrees_with_course_utils():
     source = cell_defining(LESSON_03, "package_path")
     X, y = linear_regression(100, rng=0)
-    namespace = {"np": np, "gd": gd, "X": X, "y": y, "gradient": function_from(LESSON_03, "gradient"), "print": lambda *a: None}
+    namespace = {"np": np, "gd": gd, "X": X, "y": y, "gradient": function_from(LESSON_03, "gradient"),
+                 "cost": function_from(LESSON_03, "cost"), "J_best": gd.cost(gd.least_squares(X, y), X, y),
+                 "print": lambda *a: None}
     exec(source, namespace)
     np.testing.assert_allclose(namespace["path"], gd.gradient_descent(X, y, 100, epochs=50, learning_rate=0.1))
 

@@ -123,10 +123,60 @@ def test_lesson_4_runs_seed_002_and_corrects_its_default_batch_claim():
 
 def test_lesson_4_runs_seed_003_and_seed_004():
     code = code_of(4)
-    assert "tabular_binary()" in code and "batch_size=10" in code and "StepCounter()" in code
+    assert "tabular_binary()" in code and "batch_size=10, epochs=20" in code and "steps_per_execution=200" in code
     assert "datasets.digits()" in code and 'loss="sparse_categorical_crossentropy"' in code
     assert "epochs=5, batch_size=16" in code and ".evaluate(" in code
     assert code.count("optimizer.iterations") >= 3 and "total_steps(" in code
+
+
+def test_lesson_4_seed_001_batch_10_beats_100_at_both_rates_and_batch_1_depends_on_the_rate_20_seeds():
+    """Step 12: the lesson's own exam_loss over 20 seeds (the lesson shows 5)."""
+    (questions, answer_key), _ = datasets.tabular_binary(n_train=100, n_test=10, rng=0)
+    namespace = {"Dense": Dense, "SGD": SGD, "fit": fit, "questions": questions, "answer_key": answer_key}
+    exam_loss = defined_function(4, "exam_loss", namespace)
+    code = code_of(4)
+    assert "for rate in (0.01, 0.1):" in code and "(100, 10, 1)" in code
+    losses = {(rate, b): np.array([exam_loss(b, rate, seed) for seed in range(20)])
+              for rate in (0.01, 0.1) for b in (100, 10, 1)}
+    for rate in (0.01, 0.1):
+        assert np.all(losses[rate, 10] < losses[rate, 100]), rate
+        assert len(np.unique(losses[rate, 100].round(6))) == 20, "different students, different results"
+    assert np.all(losses[0.01, 1] < losses[0.01, 10]), "at 0.01 batch 1 ends lowest on every seed"
+    assert np.all(losses[0.1, 1] > losses[0.1, 10]), "at 0.1 batch 1 ends above batch 10 on every seed"
+
+
+def test_lesson_4_seed_001_and_003_in_keras():
+    """Step 12: the note's fit makes 40 updates, fit without y raises; Step 10: steps_per_execution changes no update,
+    and over 5 seeds loss and accuracy change more over epochs 1-5 than over epochs 15-20."""
+    import keras
+
+    from course_utils.keras_tools import dense_model
+
+    (questions, answer_key), _ = datasets.tabular_binary(n_train=100, n_test=10, rng=0)
+    exam_model = dense_model(10, activation="sigmoid", seed=0)
+    exam_model.compile(optimizer="sgd", loss="binary_crossentropy")
+    exam_model.fit(questions, answer_key, batch_size=32, epochs=10, verbose=0)
+    assert int(exam_model.optimizer.iterations) == 40
+    with pytest.raises(ValueError):
+        exam_model.fit(questions, batch_size=32, epochs=1, verbose=0)
+
+    (X, y), _ = datasets.tabular_binary()
+
+    def run(seed, epochs, steps_per_execution):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(6, activation="relu"),
+                                  keras.layers.Dense(6, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
+                      steps_per_execution=steps_per_execution)
+        return model.fit(X, y, batch_size=10, epochs=epochs, verbose=0).history
+
+    one, many = run(0, 2, 1), run(0, 2, 200)
+    np.testing.assert_allclose(one["loss"], many["loss"], rtol=1e-5)
+    for seed in range(5):
+        history = run(seed, 20, 200)
+        for name in ("loss", "accuracy"):
+            early, late = abs(history[name][4] - history[name][0]), abs(history[name][19] - history[name][14])
+            assert early > 3 * late, (seed, name, early, late)
 
 
 # --- lesson 5: epochs and learning curves --------------------------------------------------------------------------

@@ -42,9 +42,9 @@ def test_lesson_runs_top_to_bottom(path):
     assert not errors, errors
 
 
-def test_there_are_eight_lessons_in_order():
+def test_the_lessons_are_numbered_in_order():
     numbers = [p.name[:2] for p in LESSONS]
-    assert numbers == [f"{n:02d}" for n in range(9)], numbers
+    assert numbers == [f"{n:02d}" for n in range(10)], numbers
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
