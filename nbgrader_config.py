@@ -51,14 +51,20 @@ c.Autograde.autograde_preprocessors = [
 # Validate runs on the student's own machine, in their own kernel: the policy, no sandbox.
 # (Validator.preprocessors is not a configurable option in nbgrader 0.9: set its default.)
 Validator.preprocessors.default_value = [CheckCellMetadata, ClearOutput, PolicyCheck, Execute]
+# What Validate shows (button and command line): a verdict per part, then each failed test's name and
+# message, no test source (course_utils/grading/validate.py; nbgrader builds its Validator by name).
+from course_utils.grading.validate import use_course_validator  # noqa: E402
+
+use_course_validator()
 
 # Feedback for students: failed tests' messages and points, not the hidden tests' source
 # (course_utils/grading/feedback.py); the autograded copy keeps everything.
-from course_utils.grading.feedback import HideHiddenTests  # noqa: E402
+# FeedbackSummary puts the answer first: a verdict per part, then each failed test's name and message.
+from course_utils.grading.feedback import FeedbackSummary, HideHiddenTests  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, FeedbackSummary, CSSHTMLHeaderPreprocessor]
 
 # `nbgrader export`: one row per student and assignment, with a status column
 # ("submitted" / "no submission"); a missing submission has no score rather than 0.

@@ -8,14 +8,23 @@ test cell, the hidden-test blocks (``### BEGIN HIDDEN TESTS`` to
 judge read (machine data that can carry a hidden test's inputs) dropped. Each
 failed test keeps its message (expected, got, hint: the judge's error output)
 and its points.
+
+:class:`FeedbackSummary` (after nbgrader's ``GetGrades``, which reads the
+gradebook's scores) puts the answer first: a cell at the top with the score,
+a verdict per part and each failed test's name and message; and a line that
+names every test cell (its docstring's first line and grade_id) above it.
 """
 
 from __future__ import annotations
 
+import html
+
+from nbformat.v4 import new_markdown_cell
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
+from course_utils.grading import results
 from course_utils.grading.observe import MIME
 
 
@@ -45,3 +54,48 @@ class HideHiddenTests(NbGraderPreprocessor):
             elif not hidden:
                 kept.append(line)
         return "\n".join(kept)
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """The feedback leads with the answer: score, a verdict per part, each failed test's name and message."""
+
+    name_tests = Bool(True, help="Put a line naming each test cell (and its result) above it.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        parts = results.notebook_results(nb, score_of=_gradebook_score)
+        grades = (resources or {}).get("nbgrader", {})
+        summary = new_markdown_cell(results.summary_markdown(parts, grades.get("score"), grades.get("max_score")))
+        summary.metadata["course"] = {"feedback": "summary"}
+        if self.name_tests:
+            by_id = {test.grade_id: test for part in parts for test in part.tests}
+            cells = []
+            for cell in nb.cells:
+                test = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id")) if _is_test(cell) else None
+                if test is not None:
+                    cells.append(_test_label(test))
+                cells.append(cell)
+            nb.cells = cells
+        at = 1 if nb.cells and nb.cells[0].cell_type == "markdown" and nb.cells[0].source.lstrip().startswith("# ") else 0
+        nb.cells.insert(at, summary)
+        return nb, resources
+
+
+def _is_test(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def _gradebook_score(cell):
+    """The score GetGrades read from the gradebook (manual changes included), else nbgrader's from the outputs."""
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("score") is not None and meta.get("points") is not None:
+        return float(meta["score"]), float(meta["points"])
+    return utils.determine_grade(cell)
+
+
+def _test_label(test: results.TestResult):
+    verdict = "failed" if test.failed else "passed"
+    points = f"{test.score:g}/{test.points:g} point{'' if test.points == 1 else 's'}"
+    title = f": {html.escape(test.title)}" if test.title else ""
+    cell = new_markdown_cell(f"**{test.part}, test `{test.grade_id}`** ({verdict}, {points}){title}")
+    cell.metadata["course"] = {"feedback": "test name"}
+    return cell

@@ -55,6 +55,11 @@ PROGRESS_CELLS = [
 ]
 
 
+RUNALL_KERNEL_CONFIG = 'c.InteractiveShellApp.extensions = ["course_utils.grading.runall"]\n'
+# ex01 with a wrong Part A (floor division drops the last partial batch): Validate and Run All must show Parts B, C.
+WRONG_PART_A = {"edit": {"steps_per_epoch": [("n_samples + batch_size - 1) // batch_size", "n_samples) // batch_size")]}}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (skipped without it)")
 
@@ -122,6 +127,15 @@ def course_copy(tmp_path_factory) -> dict:
         exercise = course / "exercises" / "ex00_stand_in" / "ex00_stand_in.ipynb"
         exercise.parent.mkdir(parents=True)
         nbformat.write(_fallback_exercise(), exercise)
+    wrong_part_a = None
+    release = course / "exercises" / "ex01_counting_steps" / "ex01_counting_steps.ipynb"
+    if release.exists():
+        sys.path.insert(0, str(ROOT / "tests"))
+        from grading_harness import make_submission
+
+        wrong_part_a = release.with_name("wrong_part_a.ipynb")
+        nbformat.write(make_submission(nbformat.read(release, as_version=4), "ex01_counting_steps", WRONG_PART_A),
+                       wrong_part_a)
     progress = course / "progress-bars.ipynb"
     nbformat.write(_notebook(PROGRESS_CELLS), progress)
     return {
@@ -129,6 +143,7 @@ def course_copy(tmp_path_factory) -> dict:
         "lesson": lesson.relative_to(course).as_posix(),
         "exercise": exercise.relative_to(course).as_posix(),
         "progress": progress.relative_to(course).as_posix(),
+        "wrong_part_a": wrong_part_a.relative_to(course).as_posix() if wrong_part_a else None,
     }
 
 
@@ -144,6 +159,13 @@ def _jupyter_dirs(base: pathlib.Path) -> dict:
     shutil.copytree(ROOT / "binder-settings" / "etc" / "jupyter", config_path)
     shutil.copytree(ROOT / "binder-settings" / "share" / "jupyter" / "lab" / "settings", settings)
     (settings / "overrides.d" / "zzz-browser-test.json").write_text(json.dumps(TEST_OVERRIDES))
+    # The kernel loads course_utils.grading.runall, as the course's environment does (docs/checking_your_answers.md):
+    # a failing test cell shows its failure and Run All goes on. The environment's own file when there is one.
+    profile = base / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    shipped = ROOT / "binder-settings" / "etc" / "ipython" / "ipython_kernel_config.py"
+    (profile / "ipython_kernel_config.py").write_text(
+        shipped.read_text() if shipped.exists() else RUNALL_KERNEL_CONFIG)
     env = {
         "JUPYTER_CONFIG_DIR": base / "user-config",
         "JUPYTER_DATA_DIR": base / "user-data",

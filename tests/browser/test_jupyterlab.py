@@ -193,3 +193,55 @@ def test_the_explorer_is_sharp_and_its_learning_rate_slider_moves_a_step_per_sho
     page.wait_for_function("el => el.innerText.trim() !== '0.01'", arg=readout.element_handle(), timeout=15_000)
     assert readout.inner_text().strip() == "0.03"  # the next option, not 1
     screenshot(explorer, "explorer-after-short-drag.png")
+
+
+def in_order(text: str, *pieces: str) -> None:
+    at = 0
+    for piece in pieces:
+        found = text.find(piece, at)
+        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
+        at = found + len(piece)
+
+
+def test_validate_dialog_leads_with_a_verdict_per_part_then_each_failed_test(page, lab, course_copy):
+    """ex01 with a wrong Part A: the dialog's first lines are the verdicts, then each failed test, no source."""
+    if course_copy["wrong_part_a"] is None:
+        pytest.skip("exercises/ex01_counting_steps is absent")
+    panel = open_notebook(page, lab, course_copy["wrong_part_a"], "validate-wrong-part-a")
+    panel.locator(".validate-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=120_000)
+    screenshot(dialog.locator(".jp-Dialog-content"), "validate-dialog-wrong-part-a.png")
+    text = dialog.locator(".jp-Dialog-body").inner_text()
+    assert text.strip().startswith("VALIDATION FAILED ON 3 CELL(S)!"), text[:500]
+    in_order(text, "Part A: failed, 1/3 points (2 of 3 tests failed)", "Part B: failed, 1/2 points",
+             "Part C: passed, 2/2 points",
+             "The following cell failed:", "Part A, test_steps_partial_batch (0/1 point): steps_per_epoch counts",
+             "expected 3 steps for n_samples=7, batch_size=3, got 2:\nis the last partial batch counted?",
+             "Part A, test_steps_default_batch_size", "Part B, test_total_steps_partial_batch")
+    assert text.count("The following cell failed:") == 3  # one per failed test; none above the verdicts
+    assert "Traceback" not in text and "observe_each(" not in text and "course_utils/" not in text, text
+    dialog.locator(".jp-Dialog-button").last.click()
+
+
+def test_run_all_with_a_wrong_part_a_reaches_the_last_part(page, lab, course_copy):
+    """A failing test shows its name and message; Run All goes on, and the saved notebook records the failures."""
+    if course_copy["wrong_part_a"] is None:
+        pytest.skip("exercises/ex01_counting_steps is absent")
+    panel = open_notebook(page, lab, course_copy["wrong_part_a"], "run-all-wrong-part-a")
+    panel.locator(".jp-CodeCell").first.click()
+    prompts = run_all(page, panel, lab)
+    page.screenshot(path=str(ARTIFACTS / "wrong-part-a-after-run-all.png"), full_page=True)
+    assert all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), f"Run All stopped: {prompts}"
+    text = panel.inner_text()
+    in_order(text, "Failed: steps_per_epoch counts the last, partial batch as one more step.",
+             "expected 3 steps for n_samples=7, batch_size=3, got 2:",
+             "Failed: total_steps counts a partial batch as a whole step")
+    outputs = "\n".join(output_texts(panel))
+    assert TRACEBACK not in outputs and "course_utils/" not in outputs, outputs
+    notebook = saved_notebook(page, lab, course_copy["wrong_part_a"])
+    tests = {c["metadata"]["nbgrader"]["grade_id"]: c for c in notebook["cells"]
+             if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"}
+    failed = {g for g, c in tests.items() if any(o["output_type"] == "error" for o in c["outputs"])}
+    assert failed == {"test_steps_partial_batch", "test_steps_default_batch_size", "test_total_steps_partial_batch"}
+    assert tests["test_last_batch_size_edge_cases"]["execution_count"]  # the last part ran
