@@ -185,6 +185,22 @@ def test_run_all_with_a_wrong_part_a_reaches_the_last_part_and_the_failed_tests_
     assert "course_utils" not in plain and "File " not in plain, plain
 
 
+def test_a_last_summary_cell_shows_the_verdict_per_part_after_run_all(course, tmp_path):
+    """course_utils.grading.runall.summary(): what a last cell of an exercise can show once Run All reaches it."""
+    release = read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    wrong_a = make_submission(release, ASSIGNMENT, CASES["floor"])
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(wrong_a, str(path))  # the saved notebook: JupyterLab names it to the kernel
+    wrong_a.cells.append(nbformat.v4.new_code_cell("from course_utils.grading.runall import summary\n\nsummary()"))
+    nb, stopped = run_all(wrong_a, extension=True, env={"JPY_SESSION_NAME": str(path)})
+    assert stopped is None, stopped
+    shown = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    in_order(shown, "Part A: failed, 1/3 points (2 of 3 tests failed)", "Part B: failed, 1/2 points",
+             "Part C: passed, 2/2 points", "Part A, test_steps_partial_batch (0/1 point): steps_per_epoch counts",
+             "    expected 3 steps for n_samples=7, batch_size=3, got 2:", "Part B, test_total_steps_partial_batch")
+    assert "test cell" not in shown.split("Part C")[0]  # the summary cell is not counted as a test
+
+
 def test_run_all_extension_does_nothing_under_nbgrader():
     import ast
 
@@ -195,6 +211,8 @@ def test_run_all_extension_does_nothing_under_nbgrader():
     assert isinstance(wrapped.body[0], ast.Try)
     student = ReportTestFailures().visit(ast.parse("def f(x):\n    return x\nassert f(1) == 2"))
     assert not isinstance(student.body[0], ast.Try)  # only test cells (they import the grading helpers)
+    shown = ReportTestFailures().visit(ast.parse("from course_utils.grading.runall import summary\nsummary()"))
+    assert not isinstance(shown.body[0], ast.Try)
     os.environ["NBGRADER_EXECUTION"] = "validate"
     try:
         assert not isinstance(ReportTestFailures().visit(ast.parse(ast.unparse(cell))).body[0], ast.Try)

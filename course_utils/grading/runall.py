@@ -36,15 +36,16 @@ RESULTS: dict[str, str | None] = {}
 
 
 def is_test_cell(tree: ast.Module) -> bool:
-    """A test cell imports the course's grading helpers at its top level."""
+    """A test cell imports the course's grading helpers at its top level (a cell that imports only this
+    module, to show :func:`summary`, is not one)."""
+    modules = set()
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            if node.module == GRADING or node.module.startswith(GRADING + "."):
-                return True
-        if isinstance(node, ast.Import) and any(a.name == GRADING or a.name.startswith(GRADING + ".")
-                                                for a in node.names):
-            return True
-    return False
+            modules.add(node.module)
+        elif isinstance(node, ast.Import):
+            modules |= {a.name for a in node.names}
+    grading = {m for m in modules if m == GRADING or m.startswith(GRADING + ".")}
+    return bool(grading - {__name__})
 
 
 def _call(function: str, title: str) -> ast.stmt:
@@ -101,11 +102,49 @@ def _shell():
     return get_ipython()
 
 
-def summary() -> str:
-    """One line per test cell run in this kernel: passed, or failed and why (first line)."""
-    lines = []
-    for title, message in RESULTS.items():
-        lines.append(f"passed: {title}" if message is None else f"FAILED: {title}: {message.splitlines()[0]}")
+def summary(path: str | None = None) -> None:
+    """Print the results of the test cells run in this kernel, as Validate shows them: a verdict per part,
+    then each failed test's name and message. For a last cell of an exercise, reached by Run All.
+
+    The parts and the tests' points come from the notebook's file (``path``; by default the notebook of
+    this kernel, which JupyterLab names in ``JPY_SESSION_NAME``); results from this kernel's runs.
+    Nothing is run again, and nothing here counts for a grade.
+    """
+    print(summary_text(path))
+
+
+def summary_text(path: str | None = None) -> str:
+    from course_utils.grading import results
+
+    if not RESULTS:
+        return "No test cell has run in this kernel yet: run the notebook (Run > Run All Cells)."
+    path = path or os.environ.get("JPY_SESSION_NAME", "")
+    try:
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError, KeyError, AttributeError):
+        return "\n".join(f"passed: {t}" if m is None else f"failed: {t}\n{m}" for t, m in RESULTS.items())
+    parts = results.notebook_results(nb, score_of=lambda cell: (0.0, float(cell.metadata["nbgrader"]["points"])))
+    lines, failed = [], []
+    for part in parts:
+        waiting = 0
+        for test in part.tests:
+            outcome = RESULTS.get(test.title or "test cell", "")
+            if outcome == "":
+                waiting += 1
+                test.message = "not run yet"
+            elif outcome is None:
+                test.score, test.message = test.points, ""
+            else:
+                test.message = outcome
+                failed.append(test)
+        if waiting:
+            lines.append(f"{part.name}: not checked yet ({waiting} of {len(part.tests)} test cells not run)")
+        else:
+            lines.append(part.verdict())
+    for test in failed:
+        lines += ["", results.test_heading(test), *("    " + line for line in test.message.splitlines())]
     return "\n".join(lines)
 
 
