@@ -6,10 +6,14 @@ The last cases are correct solutions written another way: they must keep full ma
 
 CASES = {
     "seed_lr_spelling": {
-        "why": "copied from the seed: SGD(lr=0.01) raises ValueError in Keras 3, so no model is built",
+        "why": "copied from the seed: SGD(lr=0.01) raises ValueError in Keras 3, so no model is built; "
+               "Parts B and C train the model of build_seed000_model (a graded test cannot build one of its "
+               "own in the kernel), so they fail too",
         "edit": {"build_seed000_model": [("SGD(learning_rate=0.01)", "SGD(lr=0.01)")]},
-        "fails": ["test_seed000_architecture", "test_seed000_compile"],
-        "score": 6,
+        "fails": ["test_seed000_architecture", "test_seed000_compile", "test_seed000_fit_counts",
+                  "test_seed000_fit_matches_reference", "test_full_batch_six_samples",
+                  "test_full_batch_forty_samples"],
+        "score": 2,
     },
     "adam_instead_of_sgd": {
         "why": "seed 000's model compiled with Adam instead of SGD at learning rate 0.01",
@@ -52,6 +56,50 @@ CASES = {
         "edit": {"build_digits_model": [(', metrics=["accuracy"])', ")")]},
         "fails": ["test_digits_model_trains"],
         "score": 7,
+    },
+    # Cheats written by someone who has read the grading code: nothing beyond what the right parts earn.
+    "visible_cases_lookup": {
+        "why": "fit_seed000 and fit_full_batch do it right only on the visible tests' data (13 points; 6 or "
+               "40 samples) and leave out batch_size elsewhere: the hidden tests' random data catch both",
+        "replace": {
+            "fit_seed000": (
+                "def fit_seed000(model, X, y, epochs=200):\n"
+                "    \"\"\"Right on the visible test's 13 points only.\"\"\"\n"
+                "    if len(X) == 13:\n"
+                "        return model.fit(X, y, batch_size=1, epochs=epochs, shuffle=False, verbose=0)\n"
+                "    return model.fit(X, y, epochs=epochs, shuffle=False, verbose=0)\n"
+            ),
+            "fit_full_batch": (
+                "def fit_full_batch(model, X, y, epochs):\n"
+                "    \"\"\"Right on the visible tests' 6 and 40 samples only.\"\"\"\n"
+                "    if len(X) in (6, 40):\n"
+                "        return model.fit(X, y, batch_size=len(X), epochs=epochs, verbose=0)\n"
+                "    return model.fit(X, y, epochs=epochs, verbose=0)\n"
+            ),
+        },
+        "fails": ["test_seed000_fit_counts", "test_seed000_fit_matches_reference", "test_full_batch_forty_samples"],
+        "score": 5,
+    },
+    "caller_frames_for_expected_weights": {
+        "why": "fit_seed000 looks through its callers' frames for expected weights or losses to copy, and "
+               "fits with Keras' default batch size otherwise: the import breaks the policy (the cell is not "
+               "run), and in a graded kernel no caller holds an expected value anyway",
+        "replace": {
+            "fit_seed000": (
+                "import inspect\n\n\n"
+                "def fit_seed000(model, X, y, epochs=200):\n"
+                "    \"\"\"Copies expected weights from the test if it can find them.\"\"\"\n"
+                "    history = model.fit(X, y, epochs=epochs, verbose=0)\n"
+                "    for frame in inspect.stack():\n"
+                "        for name in (\"weights\", \"expected\", \"reference\"):\n"
+                "            found = frame.frame.f_locals.get(name)\n"
+                "            if isinstance(found, np.ndarray) and found.size == 2:\n"
+                "                model.set_weights([found[:1].reshape(1, 1), found[1:]])\n"
+                "    return history\n"
+            ),
+        },
+        "fails": ["test_seed000_fit_counts", "test_seed000_fit_matches_reference"],
+        "score": 6,
     },
     # Correct solutions written another way: full marks.
     "correct_alternative_steps_per_epoch_1": {
@@ -134,6 +182,48 @@ CASES = {
                 "    model.add(keras.layers.Dense(10, activation=\"softmax\"))\n"
                 "    model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\",\n"
                 "                  metrics=[\"accuracy\"])\n"
+                "    return model\n"
+            ),
+        },
+        "fails": [],
+        "score": None,
+    },
+    "correct_alternative_keyword_functions": {
+        "why": "activation and loss as Keras functions, fit's arguments by keyword, batch size from np.shape, "
+               "a softmax function and an Adam object in Part D",
+        "replace": {
+            "build_seed000_model": (
+                "def build_seed000_model():\n"
+                "    \"\"\"Seed 000's classifier in Keras 3.\"\"\"\n"
+                "    layer = keras.layers.Dense(units=1, activation=keras.activations.sigmoid)\n"
+                "    model = keras.Sequential([keras.Input(shape=(1,)), layer])\n"
+                "    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-2),\n"
+                "                  loss=keras.losses.binary_crossentropy,\n"
+                "                  metrics=[\"binary_accuracy\"])\n"
+                "    return model\n"
+            ),
+            "fit_seed000": (
+                "def fit_seed000(model, X, y, epochs=200):\n"
+                "    \"\"\"Fit as seed 000 does.\"\"\"\n"
+                "    options = dict(batch_size=1, shuffle=False, verbose=0)\n"
+                "    return model.fit(x=X, y=y, epochs=epochs, **options)\n"
+            ),
+            "fit_full_batch": (
+                "def fit_full_batch(model, X, y, epochs):\n"
+                "    \"\"\"Full-batch training.\"\"\"\n"
+                "    n_samples = np.shape(X)[0]\n"
+                "    return model.fit(x=X, y=y, batch_size=n_samples, epochs=epochs, verbose=0)\n"
+            ),
+            "build_digits_model": (
+                "def build_digits_model():\n"
+                "    \"\"\"Seed 004's classifier for 8x8 digits.\"\"\"\n"
+                "    model = keras.Sequential([\n"
+                "        keras.Input(shape=(8, 8)),\n"
+                "        keras.layers.Flatten(),\n"
+                "        keras.layers.Dense(10, activation=keras.activations.softmax),\n"
+                "    ])\n"
+                "    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),\n"
+                "                  loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n"
                 "    return model\n"
             ),
         },

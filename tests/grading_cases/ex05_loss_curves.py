@@ -83,6 +83,49 @@ CASES = {
         "fails": ["test_callback_counts", "test_callback_losses"],
         "score": 5,
     },
+    # Cheats written by someone who has read the grading code: nothing beyond what the right parts earn.
+    "visible_cases_lookup": {
+        "why": "train_and_record weights batches by their size only for the visible tests' 10 samples in "
+               "batches of 4 (3 epochs), and plot_loss_curves starts at x = 1 only for the visible tests' "
+               "labels: the hidden tests' random sizes and labels catch both",
+        "edit": {
+            "train_and_record": [
+                ("total + loss * len(X_batch), seen + len(X_batch)",
+                 "total + loss * weight, seen + weight"),
+                ("            loss, gradients = model.loss_and_gradients(X_batch, y_batch, \"mse\")\n",
+                 "            loss, gradients = model.loss_and_gradients(X_batch, y_batch, \"mse\")\n"
+                 "            visible = (len(X), batch_size, epochs) == (10, 4, 3)\n"
+                 "            weight = len(X_batch) if visible else batch_size\n"),
+            ],
+            "plot_loss_curves": [
+                ("ax.plot(np.arange(1, len(losses) + 1), losses, label=label)",
+                 "start = 1 if label in (\"train\", \"validation\", \"loss\", \"batch loss\") else 0\n"
+                 "        ax.plot(np.arange(start, len(losses) + start), losses, label=label)"),
+            ],
+        },
+        "fails": ["test_epoch_losses_weighted", "test_plot_lines"],
+        "score": 5,
+    },
+    "caller_frames_for_expected_losses": {
+        "why": "train_and_record looks through its callers' frames for a History holding the expected "
+               "losses and returns them, and one loss per epoch otherwise: the import breaks the policy "
+               "(the cell is not run), and in a graded kernel no caller holds an expected value anyway",
+        "replace": {
+            "train_and_record": (
+                "import inspect\n\n\n"
+                "def train_and_record(model, X, y, *, optimizer, batch_size, epochs):\n"
+                "    \"\"\"Returns the test's own expected losses if it can find them.\"\"\"\n"
+                "    for frame in inspect.stack():\n"
+                "        history = frame.frame.f_locals.get(\"history\")\n"
+                "        if history is not None and hasattr(history, \"step_losses\"):\n"
+                "            return list(history.step_losses), list(history.history[\"loss\"])\n"
+                "    losses = [model.loss(X, y, \"mse\") for _ in range(epochs)]\n"
+                "    return losses, losses\n"
+            ),
+        },
+        "fails": ["test_record_lengths", "test_step_losses_match_reference", "test_epoch_losses_weighted"],
+        "score": 4,
+    },
     # Correct solutions written another way: full marks.
     "correct_alternative_arrays_and_figure": {
         "why": "batches by index and math.ceil, np.average for the epoch mean, NumPy arrays returned; "
@@ -173,6 +216,60 @@ CASES = {
                 "        if batch == 0:\n"
                 "            self.steps_per_epoch.append(0)\n"
                 "        self.steps_per_epoch[-1] = batch + 1\n"
+            ),
+        },
+        "fails": [],
+        "score": None,
+    },
+    "correct_alternative_dot_and_params": {
+        "why": "batches by index with min(), the epoch mean as np.dot(losses, sizes) / len(X); each line "
+               "labelled with set_label, x as np.arange(n) + 1, the x label from a dict; the steps of each "
+               "epoch read from the callback's params",
+        "replace": {
+            "train_and_record": (
+                "def train_and_record(model, X, y, *, optimizer, batch_size, epochs):\n"
+                "    \"\"\"Train model on (X, y) in data order; return (step_losses, epoch_losses).\"\"\"\n"
+                "    n_samples = len(X)\n"
+                "    step_losses, epoch_losses = [], []\n"
+                "    for _ in range(epochs):\n"
+                "        losses, sizes = [], []\n"
+                "        start = 0\n"
+                "        while start < n_samples:\n"
+                "            stop = min(start + batch_size, n_samples)\n"
+                "            loss, gradients = model.loss_and_gradients(X[start:stop], y[start:stop], \"mse\")\n"
+                "            optimizer.apply([model.W, model.b], gradients)\n"
+                "            losses.append(loss)\n"
+                "            sizes.append(stop - start)\n"
+                "            start = stop\n"
+                "        step_losses += losses\n"
+                "        epoch_losses.append(np.dot(losses, sizes) / n_samples)\n"
+                "    return step_losses, epoch_losses\n"
+            ),
+            "plot_loss_curves": (
+                "def plot_loss_curves(curves, per=\"epoch\"):\n"
+                "    \"\"\"Plot each curve against epoch or step on a new Axes; return the Axes.\"\"\"\n"
+                "    xlabels = {\"epoch\": \"epoch\", \"step\": \"step (update)\"}\n"
+                "    if per not in xlabels:\n"
+                "        raise ValueError(f\"unknown per {per!r}: use 'epoch' or 'step'\")\n"
+                "    fig, ax = plt.subplots()\n"
+                "    for label, losses in curves.items():\n"
+                "        (line,) = ax.plot(np.arange(len(losses)) + 1, np.asarray(losses))\n"
+                "        line.set_label(label)\n"
+                "    ax.set_xlabel(xlabels[per])\n"
+                "    ax.set_ylabel(\"training loss\")\n"
+                "    ax.legend()\n"
+                "    return ax\n"
+            ),
+            "StepLossRecorder": (
+                "class StepLossRecorder(keras.callbacks.Callback):\n"
+                "    \"\"\"Records logs['loss'] after every batch and the steps of each epoch.\"\"\"\n\n"
+                "    def on_train_begin(self, logs=None):\n"
+                "        self.running_means = []\n"
+                "        self.steps_per_epoch = []\n\n"
+                "    def on_epoch_end(self, epoch, logs=None):\n"
+                "        self.steps_per_epoch.append(self.params[\"steps\"])\n\n"
+                "    def on_train_batch_end(self, batch, logs=None):\n"
+                "        self.running_means.append(float(logs[\"loss\"]))\n"
             ),
         },
         "fails": [],

@@ -117,3 +117,86 @@ def history_facts(history) -> dict:
         "params": {str(k): v for k, v in dict(getattr(history, "params", {}) or {}).items()
                    if isinstance(v, (int, float, str)) or v is None},
     }
+
+
+def _keras_types():
+    """Keras' Model and History classes, if Keras is imported (this module never imports it)."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return (), ()
+    return (keras.Model,), (keras.callbacks.History,)
+
+
+def state_facts(value, _depth: int = 0):
+    """A value's state as plain data, copied now (so that a later change does not show).
+
+    A Keras model: :func:`model_facts`; a Keras ``History``: :func:`history_facts`; an
+    object with ``get_weights`` (a ``course_utils.models.Dense``): its class and weights;
+    an optimizer object (``iterations`` and ``learning_rate``): its class, iterations and
+    learning rate; an array, or an object NumPy reads as one (a tensor): a copy; lists,
+    tuples and dicts item by item; anything else as it is.
+    """
+    models, histories = _keras_types()
+    if _depth > 8:
+        return value
+    if models and isinstance(value, models):
+        return model_facts(value)
+    if histories and isinstance(value, histories):
+        return history_facts(value)
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.generic)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [state_facts(item, _depth + 1) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {key: state_facts(item, _depth + 1) for key, item in value.items()}
+    if callable(getattr(value, "get_weights", None)):
+        return {"class": type(value).__name__,
+                "weights": [np.array(w, dtype=float, copy=True) for w in value.get_weights()]}
+    if hasattr(value, "iterations") and hasattr(value, "learning_rate"):
+        return {"class": type(value).__name__, "iterations": _maybe(lambda: int(value.iterations)),
+                "learning_rate": _maybe(lambda: float(value.learning_rate))}
+    if hasattr(value, "__array__"):
+        return _maybe(lambda: np.array(value, copy=True), value)
+    return value
+
+
+def keras_session(model, compile=None, fits=(), callback=None, watch=(), evaluate=None, predict=None) -> dict:
+    """What Keras' own compile, fit, evaluate and predict do with ``model``, as plain data.
+
+    ``compile``: keyword arguments of ``model.compile`` (None: leave the model as it is);
+    ``fits``: keyword arguments of each ``model.fit``, in order (``verbose=0`` unless given);
+    ``callback``: an object added to every fit's callbacks, whose attributes named in
+    ``watch`` are reported after each fit; ``evaluate``: ``[x, y]`` for ``model.evaluate``;
+    ``predict``: the inputs of ``model.predict``. Returns the model's facts before the
+    fits, and for each fit the History, the model's facts after it and the watched
+    attributes; the evaluation (a dict) and the predictions.
+    """
+    if compile is not None:
+        model.compile(**compile)
+    report = {"before": model_facts(model), "fits": [], "evaluated": None, "predicted": None}
+    for options in fits:
+        options = dict(options)
+        options.setdefault("verbose", 0)
+        if callback is not None:
+            options["callbacks"] = [*options.get("callbacks", []), callback]
+        history = model.fit(**options)
+        watched = {}
+        for name in watch:
+            try:
+                watched[str(name)] = state_facts(getattr(callback, name))
+            except AttributeError:
+                pass
+        report["fits"].append({"history": history_facts(history), "after": model_facts(model),
+                               "watched": watched})
+    if evaluate is not None:
+        x, y = evaluate
+        evaluated = model.evaluate(x, y, verbose=0, return_dict=True)
+        report["evaluated"] = {str(name): float(value) for name, value in evaluated.items()}
+    if predict is not None:
+        report["predicted"] = np.asarray(model.predict(predict, verbose=0), dtype=float)
+    return report

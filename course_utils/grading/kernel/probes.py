@@ -38,9 +38,10 @@ def batches(target, args, kwargs, call=True, given=()):
     """What the call returned, read as a list of ``(X_batch, y_batch)`` pairs of arrays (or what it is)."""
     result = _result(target, args, kwargs, call)
     try:
-        items = list(result)
+        iterator = iter(result)
     except TypeError:
         return {"type": type(result).__name__, "pairs": None}
+    items = list(iterator)  # an error raised while the student's generator runs is the call's error
     pairs = []
     for item in items:
         try:
@@ -67,6 +68,30 @@ def model_and_history(target, args, kwargs, call=True, given=()):
     return {"model": facts.model_facts(model_), "history": facts.history_facts(history_)}
 
 
+def with_models(target, args, kwargs, call=True, given=()):
+    """What the call returned, and the state of its arguments before and after it.
+
+    Models (Keras' or ``course_utils.models.Dense``) and optimizers are reported by
+    :func:`facts.state_facts` (weights, iterations, ...), a returned ``History`` as facts,
+    arrays as copies: did the call train the models it was given, and how?
+    """
+    before = facts.state_facts({"args": list(args), "kwargs": dict(kwargs)})
+    returned = _result(target, args, kwargs, call)
+    after = facts.state_facts({"args": list(args), "kwargs": dict(kwargs)})
+    return {"returned": facts.state_facts(returned), "before": before, "after": after}
+
+
+def keras_model(target, args, kwargs, call=True, given=()):
+    """A Keras model (what ``target(*args)`` returned; with ``call=False`` the target itself) in Keras' own hands.
+
+    The keyword arguments are not passed to the call: they say what Keras does with
+    the model (``compile``, ``fits``, ``callback``, ``watch``, ``evaluate``, ``predict``;
+    see :func:`facts.keras_session`), and the probe reports what came of it.
+    """
+    model_ = target(*args) if call else target
+    return facts.keras_session(model_, **kwargs)
+
+
 def plot(target, args, kwargs, call=True, given=()):
     """What the plotting call drew (lines, labels, legend), and whether it drew on a new figure."""
     return facts.plot_facts(lambda: _result(target, args, kwargs, call))
@@ -80,5 +105,6 @@ def type_name(target, args, kwargs, call=True, given=()):
 
 
 PROBES = {name: globals()[name] for name in (
-    "value", "with_args", "with_given", "batches", "model", "history", "model_and_history", "plot", "type_name")}
+    "value", "with_args", "with_given", "batches", "model", "history", "model_and_history", "with_models",
+    "keras_model", "plot", "type_name")}
 """The probes a request may name."""
