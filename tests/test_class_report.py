@@ -54,6 +54,12 @@ def _cell(grade_id: str, points: float, error=None):
 
 @pytest.fixture(scope="module")
 def generated_class(tmp_path_factory) -> pathlib.Path:
+    import os
+    import sys
+
+    bin_dir = str(pathlib.Path(sys.executable).parent)  # nbgrader runs `alembic` by name to make a gradebook
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     """gradebook.db and autograded/ notebooks of the class, made once for the module."""
     tmp_path = tmp_path_factory.mktemp("class")
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", COURSE) as gradebook:

@@ -495,3 +495,21 @@ def test_autograde_stops_loudly_when_a_kernel_cannot_import_what_it_needs(tmp_pa
     nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
     with pytest.raises(RuntimeError, match="cannot grade in this sandbox: a kernel in the sandbox cannot import"):
         SandboxedExecute().preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+
+
+def test_no_kernel_site_defines_a_graded_function_of_any_assignment():
+    """What an assignment's given cells need of course_utils comes without the answers (definitions filtered)."""
+    import ast
+
+    from course_utils.grading import sandbox
+    from grading_harness import ASSIGNMENTS, course_metadata, solution_code
+
+    twins = {"BatchLossRecorder", "StepCounter", "count_steps", "steps_per_epoch", "total_steps",
+             "linear_mse_gradient", "gradient_descent"}  # course_utils' own versions of graded answers
+    for assignment in ASSIGNMENTS:
+        graded = twins | set(solution_code(assignment))
+        site = pathlib.Path(sandbox.kernel_site(tuple(sorted(course_metadata(assignment).get("kernel_modules", ())))))
+        for path in site.rglob("*.py"):
+            defined = {n.name for n in ast.parse(path.read_text()).body
+                       if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            assert not defined & graded, f"{assignment}: {path.relative_to(site)} defines {defined & graded}"

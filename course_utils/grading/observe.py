@@ -128,7 +128,8 @@ def _local(target, calls: list[Args], probe: str, call: bool) -> list:
         try:  # copies, as when graded: a function that changes its inputs cannot change the test's
             args = [_local_value(_copied(a), given) for a in item.args]
             kwargs = {k: _local_value(_copied(v), given) for k, v in item.kwargs.items()}
-            plain = to_plain(probes.PROBES[probe](target, args, kwargs, call=call, given=given))
+            function = _local_value(target, given)  # a Call as the target: its result is what is probed
+            plain = to_plain(probes.PROBES[probe](function, args, kwargs, call=call, given=given))
         except Exception as error:  # noqa: BLE001 (the student's code may raise anything)
             from course_utils.grading.kernel.plain import raised
 

@@ -308,14 +308,30 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return args, options
 
 
+def course_directory(options) -> "CourseDirectory":
+    """nbgrader's CourseDirectory from nbgrader_config.py in the working directory, then ``--Class.trait=value``.
+
+    Read without starting an nbgrader application, which would reconfigure the process's logging.
+    """
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if os.path.exists("nbgrader_config.py"):
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=os.getcwd()).load_config())
+    for option in options:
+        key, value = option[2:].split("=", 1)
+        section, trait = key.split(".", 1)
+        config[section][trait] = value
+    return CourseDirectory(config=config)
+
+
 def make_report(assignment: str, options: list[str] = ()) -> ClassReport:
     """The report for ``assignment``, with the course's nbgrader configuration and ``options``."""
     from nbgrader.api import Gradebook
-    from nbgrader.apps.baseapp import NbGrader
 
-    app = NbGrader()
-    app.initialize(list(options))  # nbgrader_config.py in the working directory, then the options
-    coursedir = app.coursedir
+    coursedir = course_directory(options)
     check_gradebook(coursedir.db_url)
     try:
         gradebook = Gradebook(coursedir.db_url, coursedir.course_id)

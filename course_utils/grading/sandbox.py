@@ -168,8 +168,11 @@ _MINIMAL_INIT = '''"""The part of course_utils a graded kernel sees (see course_
 
 
 def needed_modules(modules) -> list[str]:
-    """``modules`` and every ``course_utils`` module they import (by ``import`` or by name in a string)."""
-    package, found, todo = _package_dir(), set(), [KERNEL_PACKAGE, *modules]
+    """``modules`` and every ``course_utils`` module they import (by ``import`` or by name in a string).
+
+    An entry may name only some of a module's definitions: ``"course_utils.keras_tools:dense_model"``.
+    """
+    package, found, todo = _package_dir(), set(), [KERNEL_PACKAGE, *(m.split(":")[0] for m in modules)]
     while todo:
         name = todo.pop()
         path = _module_path(package, name)
@@ -209,6 +212,7 @@ def kernel_site(modules: tuple[str, ...] = ()) -> str:
     """
     package, site = _package_dir(), pathlib.Path(tempfile.mkdtemp(prefix="course-kernel-site-"))
     atexit.register(shutil.rmtree, site, True)
+    only = {m.split(":")[0]: set(m.split(":")[1].split(",")) - {""} for m in modules if ":" in m}
     for name in needed_modules(modules):
         source = _module_path(package, name)
         target = site / source.relative_to(package.parent)
@@ -219,7 +223,8 @@ def kernel_site(modules: tuple[str, ...] = ()) -> str:
                     shutil.copy(item, target / item.name)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target)
+            text = source.read_text()
+            target.write_text(only_definitions(text, only[name]) if name in only else text)
     if any(name == "course_utils.datasets" for name in needed_modules(modules)):
         shutil.copytree(package / "data", site / "course_utils" / "data", dirs_exist_ok=True)
     for folder in [site / "course_utils", *(p for p in (site / "course_utils").rglob("*") if p.is_dir())]:
@@ -228,9 +233,33 @@ def kernel_site(modules: tuple[str, ...] = ()) -> str:
     return str(site)
 
 
+def only_definitions(source: str, keep: set[str]) -> str:
+    """``source`` without the public functions and classes that neither ``keep`` nor a kept one uses.
+
+    So that a module the given cells need (``keras_tools`` for ``dense_model``) brings no reference
+    answer along (its ``BatchLossRecorder``); imports, constants and the statements that run at import
+    stay, with every definition they or the kept ones use.
+    """
+    tree = ast.parse(source)
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    definitions = {node.name: node for node in tree.body if isinstance(node, kinds)}
+    at_import = {n.id for node in tree.body if not isinstance(node, kinds) for n in ast.walk(node)
+                 if isinstance(n, ast.Name)}
+    wanted = set(keep) | (at_import & set(definitions))
+    todo = list(wanted)
+    while todo:
+        node = definitions.get(todo.pop())
+        for used in (n.id for n in ast.walk(node) if isinstance(n, ast.Name)) if node else ():
+            if used in definitions and used not in wanted:
+                wanted.add(used)
+                todo.append(used)
+    tree.body = [node for node in tree.body if not isinstance(node, kinds) or node.name in wanted]
+    return ast.unparse(tree) + "\n"
+
+
 @functools.lru_cache(maxsize=None)
 def _kernel_problem(sandbox: "Sandbox") -> str | None:
-    imports = ", ".join([f"{KERNEL_PACKAGE}.respond", *sandbox.kernel_modules])
+    imports = ", ".join([f"{KERNEL_PACKAGE}.respond", *(m.split(":")[0] for m in sandbox.kernel_modules)])
     with tempfile.TemporaryDirectory() as work, tempfile.TemporaryDirectory() as sockets, \
             tempfile.TemporaryDirectory() as scratch:
         command = sandbox.command([sys.executable, "-c", f"import {imports}"], workdir=work, socket_dir=sockets,
