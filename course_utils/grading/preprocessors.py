@@ -266,8 +266,8 @@ class SandboxedExecute(Execute):
         self._course = source.get("metadata", {}).get("course", {}) or nb.metadata.get("course", {})
         self._names = notebook_names(source) if path is not None else []
         course = {**self._course, "cell_timeout": self.cell_timeout} if self.cell_timeout else self._course
-        if path is not None or self.cell_timeout:
-            self.timeout = limits.cell_timeout(course)
+        self._cell_limit = limits.cell_timeout(course) if path is not None or self.cell_timeout else self.timeout
+        self.timeout_func = lambda cell: self._cell_limit  # nbclient re-reads `timeout` from the config
         self._notebook_limit = self.notebook_timeout or limits.notebook_timeout(course, source if path else nb)
         self._seed = self.seed or secrets.randbits(62)
         self.log.info("hidden tests' seed: %d (set c.SandboxedExecute.seed to repeat it)", self._seed)
@@ -364,8 +364,8 @@ class SandboxedExecute(Execute):
 
     def _stopped_reason(self, errors, seconds: float, cell_index: int) -> str:
         name = errors[0].get("ename", "") if errors else ""
-        if name == "CellTimeoutError" or seconds >= self.timeout:
-            return f"your code ran past the {self.timeout} s this test may take (an endless loop?)"
+        if name == "CellTimeoutError" or seconds >= self._cell_limit:
+            return f"your code ran past the {self._cell_limit} s this test may take (an endless loop?)"
         if self._output_bytes.get(cell_index, 0) > self.max_output_bytes:
             return f"your code printed more than {self.max_output_bytes} bytes during this test"
         if errors:
