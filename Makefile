@@ -14,6 +14,9 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root without --allow-root; root is usual in containers.
 AS_ROOT = $(filter 0,$(shell id -u))
 
+# Kernels of the environment load course_utils.grading.runall (Run All goes on past a failing test).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.json
+
 .PHONY: lab test benchmark
 
 # What running the course needs. pip shows its own progress (downloads, then installs).
@@ -33,12 +36,16 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(TEST_STAMP)
 
+$(KERNEL_CONFIG): binder-settings/etc/ipython/ipython_kernel_config.json $(STAMP)
+	mkdir -p $(dir $(KERNEL_CONFIG))
+	cp $< $@
+
 # The server's root is the repository (as on Binder), so the course map's links to exercises/ and docs/ open.
-lab: $(STAMP)
+lab: $(STAMP) $(KERNEL_CONFIG)
 	@$(if $(AS_ROOT),echo "Running as root (as in a container): starting JupyterLab with --allow-root.")
 	$(BIN)/jupyter lab $(if $(AS_ROOT),--allow-root) --ServerApp.root_dir=. lessons/00_course-map.ipynb $(LAB_ARGS)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(KERNEL_CONFIG)
 	$(BIN)/python -m pytest
 
 # The class-grading benchmark uses the tests' harness (pytest).

@@ -206,3 +206,27 @@ def test_post_build_settings_win_over_nbgrader_defaults(fresh_binder_prefix):
     assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
     overrides = fresh_binder_prefix["prefix"] / "share/jupyter/lab/settings/overrides.d/zz-self-learner.json"
     assert _json(overrides) == _json(OVERRIDES)
+
+
+def test_every_kernel_loads_the_run_all_extension():
+    """binder-settings/ (postBuild) and .venv (make) give kernels course_utils.grading.runall."""
+    config = _json(SETTINGS / "etc" / "ipython" / "ipython_kernel_config.json")
+    assert config["InteractiveShellApp"]["extensions"] == ["course_utils.grading.runall"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "binder-settings/etc/ipython/ipython_kernel_config.json" in makefile
+    assert "$(VENV)/etc/ipython/ipython_kernel_config.json" in makefile
+
+
+def test_a_kernel_of_the_environment_has_the_run_all_extension_loaded(tmp_path):
+    """What `make lab`/`make test` install: a new kernel of the course's environment loads the extension."""
+    import sys
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    if not (pathlib.Path(sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.json").exists():
+        pytest.skip("the environment has no kernel config: run the tests with `make test`, which installs it")
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("print(sorted(get_ipython().extension_manager.loaded))"))
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert "course_utils.grading.runall" in nb.cells[0].outputs[0]["text"]

@@ -143,8 +143,9 @@ def run_all(nb, *, extension: bool, env: dict | None = None):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    if extension:
-        nb.cells.insert(0, nbformat.v4.new_code_cell("%load_ext course_utils.grading.runall"))
+    # the course's environment loads it in every kernel (make, postBuild); a plain Jupyter does not
+    switch = "%load_ext" if extension else "%unload_ext"
+    nb.cells.insert(0, nbformat.v4.new_code_cell(f"{switch} course_utils.grading.runall"))
     old = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
     try:

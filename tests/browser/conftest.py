@@ -55,7 +55,6 @@ PROGRESS_CELLS = [
 ]
 
 
-RUNALL_KERNEL_CONFIG = 'c.InteractiveShellApp.extensions = ["course_utils.grading.runall"]\n'
 # ex01 with a wrong Part A (floor division drops the last partial batch): Validate and Run All must show Parts B, C.
 WRONG_PART_A = {"edit": {"steps_per_epoch": [("n_samples + batch_size - 1) // batch_size", "n_samples) // batch_size")]}}
 
@@ -163,9 +162,7 @@ def _jupyter_dirs(base: pathlib.Path) -> dict:
     # a failing test cell shows its failure and Run All goes on. The environment's own file when there is one.
     profile = base / "ipython" / "profile_default"
     profile.mkdir(parents=True)
-    shipped = ROOT / "binder-settings" / "etc" / "ipython" / "ipython_kernel_config.py"
-    (profile / "ipython_kernel_config.py").write_text(
-        shipped.read_text() if shipped.exists() else RUNALL_KERNEL_CONFIG)
+    shutil.copy(ROOT / "binder-settings" / "etc" / "ipython" / "ipython_kernel_config.json", profile)
     env = {
         "JUPYTER_CONFIG_DIR": base / "user-config",
         "JUPYTER_DATA_DIR": base / "user-data",
