@@ -94,10 +94,11 @@ def nbgrader(course: pathlib.Path, *args: str, cwd: pathlib.Path | None = None,
     return subprocess.run(command, cwd=cwd or course, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-MEASURED = ("import atexit, resource, sys\n"
-            "atexit.register(lambda: print('GRADER_PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
-            " file=sys.stderr))\n"
-            "from nbgrader.apps.nbgraderapp import main\nsys.argv[0] = 'nbgrader'\nsys.exit(main())\n")
+MEASURED = (  # VmHWM, not ru_maxrss: getrusage keeps the peak of the forked test process across exec
+    "import atexit, re, sys\n"
+    "peak = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024\n"
+    "atexit.register(lambda: print('GRADER_PEAK_MB', peak(), file=sys.stderr))\n"
+    "from nbgrader.apps.nbgraderapp import main\nsys.argv[0] = 'nbgrader'\nsys.exit(main())\n")
 
 
 def nbgrader_measured(course: pathlib.Path, *args: str, timeout: int = 1800) -> tuple[subprocess.CompletedProcess, int]:
