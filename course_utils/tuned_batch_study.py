@@ -6,6 +6,9 @@ A small Keras network (64 pixels -> 32 ReLU units -> 10 logits) learns the digit
 the held-out images first reaches a target; ``tune`` repeats that over a grid of
 learning rates for every batch size and over seeds, and picks for each batch size
 the rate with the fewest mean steps (Shallue et al. 2018 tune the same way).
+``time_to_accuracy`` then times, for a few batch sizes at their rates, the updates
+to the target: the median of repeats, beside the steps and epochs (the times are
+the machine's; the steps are the work).
 Every run of one seed starts from the same weights (``keras.utils.set_random_seed``)
 and shuffles with that seed; one compiled model is reused, so Keras traces its
 training step once.
@@ -14,6 +17,7 @@ training step once.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -200,3 +204,101 @@ def tune(X, y, X_test, y_test, *, batch_sizes, learning_rates, seeds, target_acc
         steps[k, i, j] = np.nan if reached is None else reached
     return TunedSteps(sizes, rates, seeds, steps)
 
+
+
+def _held_out_accuracy(model, X_test, y_test) -> float:
+    """Accuracy of the network's current weights on the held-out images (NumPy forward pass)."""
+    W1, b1, W2, b2 = (np.asarray(v.numpy()) for v in model.weights)
+    logits = np.maximum(X_test @ W1 + b1, 0) @ W2 + b2
+    return float(np.mean(logits.argmax(axis=1) == y_test))
+
+
+class _Stopwatch(keras.callbacks.Callback):
+    """Wall time from the start of the first update to the end of the last (not ``fit``'s start-up)."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 0:
+            self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+@dataclass
+class TimeToAccuracy:
+    """Steps, epochs and wall time to a target accuracy, one learning rate per batch size, one seed.
+
+    ``steps[k]`` is the first update at which batch ``batch_sizes[k]`` reached the target (None: not within
+    ``max_updates``); ``seconds`` ``(batch sizes, repeats)`` is the wall time of exactly that many updates (from
+    the first update's start to the last one's end: no scoring, no ``fit`` start-up); ``accuracies`` ``(batch sizes, repeats)`` the held-out accuracy
+    after each timed run (NaN where nothing was timed).
+    """
+
+    batch_sizes: list[int]
+    learning_rates: list[float]
+    n_samples: int
+    target_accuracy: float
+    steps: list[int | None]
+    seconds: np.ndarray
+    accuracies: np.ndarray
+
+    @property
+    def median_seconds(self) -> np.ndarray:
+        """Median wall time over the repeats, one per batch size (NaN where the target was missed)."""
+        return np.median(self.seconds, axis=1)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """Epochs to the target, ``steps * batch_size / n_samples`` (NaN where the target was missed)."""
+        steps = np.array([np.nan if s is None else s for s in self.steps], dtype=float)
+        return steps * np.array(self.batch_sizes) / self.n_samples
+
+    def table(self) -> str:
+        """One line per batch size: rate, steps, epochs, samples to the target, and the times."""
+        lines = [f"batch  lr    steps  epochs  samples  median s of {self.seconds.shape[1]}  (fastest - slowest)"]
+        for k, b in enumerate(self.batch_sizes):
+            head = f"{b:5d}  {self.learning_rates[k]:<4g}"
+            if self.steps[k] is None:
+                lines.append(f"{head}  did not reach {self.target_accuracy:.0%}")
+                continue
+            times = self.seconds[k]
+            lines.append(f"{head}  {self.steps[k]:5d}  {self.epochs[k]:6.2f}  {self.steps[k] * b:7d}  "
+                         f"{self.median_seconds[k]:14.3f}  ({times.min():.3f} - {times.max():.3f})")
+        return "\n".join(lines)
+
+
+def time_to_accuracy(X, y, X_test, y_test, *, batch_sizes, learning_rates, seed: int = 0,
+                     target_accuracy: float = 0.9, max_updates: int = 300, repeats: int = 3) -> TimeToAccuracy:
+    """Steps to ``target_accuracy`` for each batch size at its own learning rate, then the wall time of
+    training exactly that many steps, ``repeats`` times.
+
+    ``learning_rates[k]`` goes with ``batch_sizes[k]``. Every run starts from ``seed``'s weights and shuffles
+    with it, so a batch size's repeats make the same updates and reach the same accuracy; only their time
+    varies. The repeats take turns over the batch sizes, so a slow spell of the machine hits all of them.
+    X ``(n_samples, 64)``, y ``(n_samples,)``; the same for X_test, y_test.
+    """
+    fn = "time_to_accuracy"
+    X, y, X_test, y_test, target_accuracy, max_updates = _checked(
+        fn, X, y, X_test, y_test, target_accuracy, max_updates)
+    sizes = _list(fn, "batch_sizes", batch_sizes, _checks.positive_int)
+    if max(sizes) > len(X):
+        raise ValueError(f"{fn}: batch_sizes must be <= n_samples={len(X)}, got {max(sizes)}")
+    rates = _list(fn, "learning_rates", learning_rates, _checks.positive_float)
+    if len(rates) != len(sizes):
+        raise ValueError(f"{fn}: learning_rates must have one rate per batch size ({len(sizes)}), got {len(rates)}")
+    seed = _checks.positive_int(f"{fn}: seed", seed, minimum=0)
+    repeats = _checks.positive_int(f"{fn}: repeats", repeats)
+    steps = [steps_to_accuracy(X, y, X_test, y_test, batch_size=b, learning_rate=rate, seed=seed,
+                               target_accuracy=target_accuracy, max_updates=max_updates)
+             for b, rate in zip(sizes, rates)]
+    seconds = np.full((len(sizes), repeats), np.nan)
+    accuracies = np.full((len(sizes), repeats), np.nan)
+    for r in range(repeats):
+        for k, (b, rate) in enumerate(zip(sizes, rates)):
+            if steps[k] is None:
+                continue
+            stopwatch = _Stopwatch()
+            _fit(X, y, b, rate, seed, steps[k], [stopwatch])
+            seconds[k, r] = stopwatch.seconds
+            accuracies[k, r] = _held_out_accuracy(_trainer(), X_test, y_test)
+    return TimeToAccuracy(sizes, rates, len(X), target_accuracy, steps, seconds, accuracies)

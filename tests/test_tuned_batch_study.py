@@ -1,4 +1,5 @@
-"""Lesson 6, Step 11: batch size on the digits network in Keras, each batch size with its tuned learning rate.
+"""Lesson 6, Step 11: batch size on the digits network in Keras, each batch size with its tuned learning rate,
+and the wall-time illustration beside its step counts.
 
 The tests rerun ``course_utils.tuned_batch_study.tune`` with the lesson's settings (read from the notebook and
 checked) on the lesson's five seeds, 0-4, and assert the Step's conclusions as properties: orderings, ratios
@@ -153,3 +154,75 @@ def test_table_rejects_a_bad_one_rate_index(study):
         study.table(one_rate=3)
     with pytest.raises(TypeError, match="one_rate"):
         study.table(one_rate=0.5)
+
+
+# --- Step 11's wall-time illustration: the structure of what it reports, never its seconds ----------------------
+
+TIMED_SETTINGS = ("timed_sizes = [8, 128, len(X_digits)]",
+                  "timed_rates = [tuned_runs.best_rates[digit_sizes.index(b)] for b in timed_sizes]",
+                  "seed=0, target_accuracy=0.9, max_updates=200", "repeats=5", "print(timing.table())")
+
+
+@pytest.fixture(scope="module")
+def timing(data):
+    (X, y), (X_test, y_test) = data
+    return tuned.time_to_accuracy(X, y, X_test, y_test, batch_sizes=[8, 128, len(X)],
+                                  learning_rates=[0.3, 1.0, 1.0], seed=0, target_accuracy=0.9,
+                                  max_updates=MAX_UPDATES, repeats=5)
+
+
+def test_the_lesson_times_these_settings_at_step_11s_best_rates(study, timing):
+    source = "\n".join(c.source for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code")
+    for text in TIMED_SETTINGS:
+        assert text in source, f"lesson 6 should contain {text}"
+    best = dict(zip(study.batch_sizes, study.best_rates))
+    assert timing.learning_rates == [best[b] for b in timing.batch_sizes]
+
+
+def test_the_reported_steps_are_the_first_that_reach_the_target(data, timing):
+    (X, y), (X_test, y_test) = data
+    for b, rate, steps in zip(timing.batch_sizes, timing.learning_rates, timing.steps):
+        assert steps == tuned.steps_to_accuracy(X, y, X_test, y_test, batch_size=b, learning_rate=rate, seed=0,
+                                                target_accuracy=0.9, max_updates=MAX_UPDATES)
+        tuned._fit(X, y, b, rate, 0, steps - 1, [])  # one update fewer: not there yet
+        assert tuned._held_out_accuracy(tuned._trainer(), X_test, y_test) < 0.9
+    # every timed repeat made those updates and reached the target, with the same accuracy
+    assert np.all(timing.accuracies >= 0.9)
+    assert np.all(timing.accuracies == timing.accuracies[:, :1])
+
+
+def test_the_median_is_of_the_repeats_and_epochs_and_samples_follow_from_the_steps(data, timing):
+    (X, _), _ = data
+    assert timing.seconds.shape == (3, 5) and np.all(np.isfinite(timing.seconds)) and np.all(timing.seconds > 0)
+    np.testing.assert_array_equal(timing.median_seconds, np.median(timing.seconds, axis=1))
+    steps, sizes = np.array(timing.steps), np.array(timing.batch_sizes)
+    np.testing.assert_allclose(timing.epochs, steps * sizes / len(X))
+    table = timing.table().splitlines()
+    assert "median s of 5" in table[0]
+    for line, b, s, median in zip(table[1:], sizes, steps, timing.median_seconds):
+        assert line.split()[:3] == [str(b), f"{timing.learning_rates[list(sizes).index(b)]:g}", str(s)]
+        assert str(s * b) in line and f"{median:.3f}" in line
+
+
+def test_the_lessons_conclusion_from_the_steps_holds_for_seed_0(timing):
+    """For seed 0 too: the full batch needs the fewest steps, batch 8 the fewest samples and epochs."""
+    steps, sizes = np.array(timing.steps), np.array(timing.batch_sizes)
+    assert steps.argmin() == len(sizes) - 1
+    assert (steps * sizes).argmin() == 0 and timing.epochs.argmin() == 0
+
+
+def test_a_missed_target_is_reported_and_not_timed(data):
+    (X, y), (X_test, y_test) = data
+    missed = tuned.time_to_accuracy(X, y, X_test, y_test, batch_sizes=[8], learning_rates=[3.0],
+                                    max_updates=MAX_UPDATES, repeats=3)
+    assert missed.steps == [None] and np.isnan(missed.seconds).all() and np.isnan(missed.epochs).all()
+    assert "did not reach 90%" in missed.table()
+
+
+def test_bad_input_to_time_to_accuracy_names_the_argument(data):
+    (X, y), (X_test, y_test) = data
+    good = {"batch_sizes": [8], "learning_rates": [0.3]}
+    for name, bad, error in (("learning_rates", [0.3, 1.0], ValueError), ("batch_sizes", [5000], ValueError),
+                             ("repeats", 0, ValueError), ("repeats", 1.5, TypeError), ("seed", -1, ValueError)):
+        with pytest.raises(error, match=name):
+            tuned.time_to_accuracy(X, y, X_test, y_test, **{**good, name: bad})
