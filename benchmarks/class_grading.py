@@ -12,9 +12,14 @@ of tests/grading_cases (cases that hang until a time limit are left out). It
 then grades the class three times from the same start: serially with one
 ``nbgrader autograde ASSIGNMENT`` per assignment (the course's trusted
 configuration), and with ``python -m course_utils.grading.autograde`` at each
-``--workers`` count. Rows: wall time, submissions per minute, seconds per
-submission, peak memory (all processes together) and whether every score is
-the known one. ``measure()`` returns them for benchmarks/run.py.
+``--workers`` count (with ``--cold`` also with every kernel started on demand,
+no warm kernels: how the workers scale alone). Rows: wall time, submissions per
+minute, seconds per submission, the speed-up over one worker, peak memory (all
+processes together), whether every score is the known one and whether every
+score equals serial nbgrader's. ``--no-serial`` skips the serial run (for a
+large class: each score is still checked against its known score, which the
+grading tests establish with serial nbgrader). ``measure()`` returns the rows
+for benchmarks/run.py.
 """
 
 from __future__ import annotations
@@ -102,48 +107,67 @@ def _run(command: list[str], course: pathlib.Path) -> tuple[float, int, str]:
     return time.perf_counter() - start, peak[0], log
 
 
-def _check(course: pathlib.Path, expected: dict) -> int:
-    """How many submissions got a score other than the known one (or none)."""
+def _scores(course: pathlib.Path, expected: dict) -> dict:
+    """Every submission's score in the gradebook (None where it has none)."""
     from grading_harness import COURSE_ID
     from nbgrader.api import Gradebook, MissingEntry
 
-    wrong = 0
+    found = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
-        for (student, assignment), score in expected.items():
+        for student, assignment in expected:
             try:
-                got = gradebook.find_submission(assignment, student).score
+                found[student, assignment] = gradebook.find_submission(assignment, student).score
             except MissingEntry:
-                got = None
-            wrong += got != score
-    return wrong
+                found[student, assignment] = None
+    return found
 
 
-def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2)) -> list[dict]:
-    rows = []
+COLD = "--SandboxedExecute.warm_kernels=0"
+"""nbgrader's option that starts every kernel when its submission does (no warm kernels)."""
+
+
+def modes(workers, serial: bool = True, cold: bool = False) -> list[tuple[str, int | None, list[str]]]:
+    """(label, workers or None for serial nbgrader, extra options) of each way the class is graded."""
+    found = [("serial nbgrader autograde", None, [])] if serial else []
+    found += [(f"parallel, {n} workers", n, []) for n in workers]
+    if cold:
+        found += [(f"parallel, {n} workers, kernels started on demand", n, [COLD]) for n in workers]
+    return found
+
+
+def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2), serial: bool = True,
+            cold: bool = False) -> list[dict]:
+    rows, serial_scores = [], None
     with tempfile.TemporaryDirectory(prefix="class-grading-") as tmp:
         base = pathlib.Path(tmp) / "base"
         expected = build_class(base, students, assignments)
-        modes = [("serial nbgrader autograde", None)] + [(f"parallel, {n} workers", n) for n in workers]
-        for label, n in modes:
-            course = pathlib.Path(tmp) / f"run-{n or 0}"
+        for number, (label, n, extra) in enumerate(modes(workers, serial, cold)):
+            course = pathlib.Path(tmp) / f"run-{number}"
             shutil.copytree(base, course)
             seconds, peak, failed_logs, each = 0.0, 0, [], {}
             for assignment in assignments:
                 if n is None:
-                    command = [sys.executable, "-m", "nbgrader", "autograde", assignment]
+                    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, *extra]
                 else:
-                    command = [sys.executable, "-m", "course_utils.grading.autograde", assignment, "--workers", str(n)]
+                    command = [sys.executable, "-m", "course_utils.grading.autograde", assignment, "--workers", str(n),
+                               *extra]
+                print(f"{label}: {assignment} ...", file=sys.stderr, flush=True)
                 took, used, log = _run(command, course)
+                print(f"{label}: {assignment} {took:.0f} s", file=sys.stderr, flush=True)
                 seconds, peak = seconds + took, max(peak, used)
                 each[assignment] = took / students
                 if "ERROR" in log or "FAILED" in log:
                     failed_logs.append(log[-500:])
-            count = len(expected)
-            wrong = _check(course, expected)
-            rows.append({"mode": label, "submissions": count, "seconds": seconds, "per_minute": count / seconds * 60,
-                         "s_per_submission": seconds / count, "peak_MB": peak / 2**20, "scores_match": wrong == 0,
-                         "wrong": wrong, "error": "\n".join(failed_logs)[:1000],
-                         **{f"s/{a}": round(t, 2) for a, t in each.items()}})
+            count, got = len(expected), _scores(course, expected)
+            wrong = sum(got[key] != score for key, score in expected.items())
+            serial_scores = serial_scores if n is not None else got
+            one_worker = next((r["seconds"] for r in rows if r["workers"] == 1 and r["extra"] == extra), None)
+            rows.append({"mode": label, "workers": n, "extra": extra, "submissions": count, "seconds": seconds,
+                         "per_minute": count / seconds * 60, "s_per_submission": seconds / count,
+                         "speedup_vs_1_worker": one_worker / seconds if one_worker and n else None,
+                         "peak_MB": peak / 2**20, "scores_match": wrong == 0, "wrong": wrong,
+                         "same_as_serial": got == serial_scores if serial_scores is not None else None,
+                         "error": "\n".join(failed_logs)[:1000], **{f"s/{a}": round(t, 2) for a, t in each.items()}})
             shutil.rmtree(course, ignore_errors=True)
     return rows
 
@@ -151,13 +175,26 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20)
-    parser.add_argument("--assignments", nargs="+", default=list(DEFAULT_ASSIGNMENTS))
+    parser.add_argument("--assignments", nargs="+", default=list(DEFAULT_ASSIGNMENTS),
+                        help="the assignments to grade, or 'all'")
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--no-serial", action="store_true", help="skip serial nbgrader (scores are still checked "
+                        "against each submission's known score)")
+    parser.add_argument("--cold", action="store_true", help="also grade in parallel with every kernel started on "
+                        "demand (no warm kernels): how the workers scale alone")
+    parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     from run import _table
 
-    rows = measure(args.students, args.assignments, args.workers)
-    print(_table([{k: v for k, v in row.items() if not k.startswith("s/")} for row in rows]))
+    if args.assignments == ["all"]:
+        args.assignments = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[0] != ".")
+    rows = measure(args.students, args.assignments, args.workers, serial=not args.no_serial, cold=args.cold)
+    if args.json:
+        import json
+
+        pathlib.Path(args.json).write_text(json.dumps(rows, indent=1))
+    print(_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra")}
+                  for row in rows]))
     print("\nseconds per submission, by assignment (each run's start-up included)")
     print(_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
     for row in rows:

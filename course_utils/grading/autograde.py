@@ -15,10 +15,12 @@ next one. With ``--scheduler`` the work goes to a Dask cluster instead, one
 ``nbgrader autograde ASSIGNMENT --student=ID --force`` process per submission
 (workers that see the course directory at the same path and the gradebook
 through its ``db_url``). Options of the form
-``--Class.trait=value`` go to every nbgrader process. Locally each kernel's
-NumPy and TensorFlow get the machine's cores / N threads
-(``--SandboxedExecute.threads``), so that N kernels do not fight over the
-cores; on Dask they keep the workers' settings. Progress goes to stderr,
+``--Class.trait=value`` go to every nbgrader process. Locally each worker
+keeps a kernel started ahead for its next submission, with the assignment's
+libraries imported (``warm_kernels``; every kernel is still new, in a sandbox
+of its own, for one submission), and each kernel's NumPy and TensorFlow get a
+share of the cores among the kernels alive at once: cores / (N x 2)
+(``--SandboxedExecute.threads``); on Dask they keep the workers' settings. Progress goes to stderr,
 the summary to stdout; the exit status is 1 when a submission failed, 130 when
 interrupted. Finished submissions (an auto score for every graded cell and the
 autograded notebook written) are skipped unless ``--force``; Ctrl-C stops the
@@ -48,11 +50,17 @@ if TYPE_CHECKING:
 
 RETRY_MARK = "database is locked"
 THREADS_OPTION = "SandboxedExecute.threads"
+WARM_OPTION = "SandboxedExecute.warm_kernels"
+WARM_AFTER_OPTION = "SandboxedExecute.warm_after"
 
 
-def kernel_threads(workers: int) -> int:
-    """Threads for each kernel's BLAS and TensorFlow when ``workers`` kernels run at once: a share of the cores."""
-    return max(1, len(os.sched_getaffinity(0)) // workers)
+def kernel_threads(workers: int, options: list[str]) -> int:
+    """Threads for each kernel's BLAS and TensorFlow: a share of the cores among the kernels alive at once.
+
+    Each worker has its submission's kernel and its warm spares (``--SandboxedExecute.warm_kernels``, 1).
+    """
+    spares = [int(o.split("=", 1)[1]) for o in options if o.startswith(f"--{WARM_OPTION}=")]
+    return max(1, len(os.sched_getaffinity(0)) // (workers * (1 + (spares[-1] if spares else 1))))
 
 
 @dataclass
@@ -367,7 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not gradable {submission.student}: {submission.problem}", file=sys.stderr, flush=True)
     running, interrupted = Running(), False
     if not args.scheduler and not any(o.startswith(f"--{THREADS_OPTION}=") for o in options):
-        options = [*options, f"--{THREADS_OPTION}={kernel_threads(args.workers)}"]
+        options = [*options, f"--{THREADS_OPTION}={kernel_threads(args.workers, options)}"]
+    if not args.scheduler and len(jobs) > args.workers and not any(o.startswith(f"--{WARM_AFTER_OPTION}=")
+                                                                    for o in options):
+        options = [*options, f"--{WARM_AFTER_OPTION}=0"]  # a worker grades more than one: keep spares at once
     try:
         if args.scheduler:
             run_dask(jobs, Grader(root, args.assignment, options, args.timeout), args.scheduler, progress, outcomes)

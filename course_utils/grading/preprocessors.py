@@ -20,9 +20,7 @@ import os
 import pathlib
 import re
 import secrets
-import shutil
 import subprocess
-import tempfile
 import textwrap
 import time
 
@@ -36,8 +34,9 @@ from traitlets import Bool, Integer, List, Unicode
 from course_utils.grading import limits, policy
 from course_utils.grading.judge import TestStopped, judge_test
 from course_utils.grading.kernel.plain import MIME
-from course_utils.grading.sandbox import Limits, Sandbox
+from course_utils.grading.sandbox import THREAD_ENV, Limits, Sandbox
 from course_utils.grading.sandboxed_kernel import SandboxedKernelManager
+from course_utils.grading.warm_kernels import POOL, Recipe, preload_line
 
 
 def _nbgrader_ids(resources) -> tuple[str, str, str] | None:
@@ -198,26 +197,41 @@ class SandboxedExecute(Execute):
     processes = Integer(Limits.processes, help="Processes and threads of the kernel.").tag(config=True)
     threads = Integer(Limits.threads, help=(
         "Threads of NumPy's BLAS and TensorFlow in the kernel; 0: as the grader's environment says "
-        "(OMP_NUM_THREADS, ...), else every core. The parallel runner sets cores / workers.")).tag(config=True)
+        "(OMP_NUM_THREADS, ...), else the cores shared among the kernels alive at once (the one "
+        "grading and its warm spares). The parallel runner sets cores / (workers x kernels each).")).tag(config=True)
     read_only = List(Unicode(), help="Extra paths the kernel may read.").tag(config=True)
     iopub_timeout = Integer(20, help=(
         "Seconds to wait for a cell's last output after its reply, or after an interrupt; on a busy "
         "machine an interrupted kernel can take longer than nbclient's 4 s to answer.")).tag(config=True)
+    warm_kernels = Integer(1, help=(
+        "Kernels kept started ahead for the next submissions of the same assignment, in sandboxes of "
+        "their own, with the assignment's libraries imported (see course_utils.grading.warm_kernels); "
+        "0: every kernel starts when its submission does.")).tag(config=True)
+    warm_after = Integer(1, help=(
+        "Submissions of an assignment this process grades before it keeps kernels started ahead "
+        "(so that grading one submission starts no kernel it will not use).")).tag(config=True)
     seed = Integer(0, help=(
         "Seed of the hidden tests' inputs; 0: a new one for every submission (logged), drawn here, "
         "never in the kernel.")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        kwargs.setdefault("shutdown_kernel", "immediate")  # it is killed with its sandbox: no need to wait
         super().__init__(*args, **kwargs)
-        self._sandbox_dir = None
         self._course: dict = {}
+        self._kernel = None
 
     def sandbox(self) -> Sandbox:
         limits_ = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes,
-                         threads=self.threads)
+                         threads=self.kernel_threads())
         modules = tuple(self._course.get("kernel_modules", ()))
         return Sandbox(limits=limits_, read_only=tuple(self.read_only), kernel_modules=modules)
+
+    def kernel_threads(self) -> int:
+        """``threads``, or when 0 and the environment sets none: this machine's cores / kernels alive at once."""
+        if self.threads or any(name in os.environ for name in THREAD_ENV):
+            return self.threads
+        return max(1, len(os.sched_getaffinity(0)) // (1 + self.warm_kernels))
 
     def preprocess(self, nb, resources=None, km=None):
         self._prepare(nb, resources)
@@ -234,8 +248,8 @@ class SandboxedExecute(Execute):
                 raise RuntimeError(f"autograde cannot grade in this sandbox: {problem}")
         self._started = time.monotonic()
         self._output_bytes, self._observation_bytes = {}, 0
-        self._sandbox_dir = tempfile.mkdtemp(prefix="course-kernel-")
         self._current_index = -1
+        self._kernel = None
         try:
             return super().preprocess(nb, resources, km)
         except (DeadKernelError, CellControlSignal) as error:
@@ -244,7 +258,8 @@ class SandboxedExecute(Execute):
             _fail_from(nb, self._current_index, reason)
             return nb, resources
         finally:
-            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            if self._kernel is not None:
+                self._kernel.stop()  # the kernel and its folders: no second submission ever sees them
             hide_paths(nb)  # the graded notebook becomes the student's feedback
 
     def stopped_kernel(self, error: BaseException) -> str:
@@ -289,16 +304,27 @@ class SandboxedExecute(Execute):
         km = super().create_kernel_manager()
         km.max_message_bytes = self.max_message_bytes  # a larger message is never read into memory
         if getattr(self, "_use_sandbox", False):
-            sockets = os.path.join(self._sandbox_dir, "sockets")
-            scratch = os.path.join(self._sandbox_dir, "tmp")
-            os.makedirs(sockets, exist_ok=True)
-            os.makedirs(scratch, exist_ok=True)
-            km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
-            km.connection_file = os.path.join(sockets, "kernel.json")
-            km.wrap = lambda argv, workdir: self.sandbox().command(
-                argv, workdir=workdir, socket_dir=sockets, scratch_dir=scratch,
-                work_copy=_working_copy(workdir, os.path.join(self._sandbox_dir, "work")))
+            recipe = Recipe(self.sandbox(), km.kernel_name, self._kernel_arguments())
+            self._kernel = POOL.take(recipe, keep=self.warm_kernels, warm_after=self.warm_after)
+            self.log.info("kernel: %s", "started ahead (warm)" if self._kernel.handed_out_warm else "started now")
+            self._kernel.hand(os.path.abspath(self.resources.get("metadata", {}).get("path") or "."))
+            km.load_connection_file(self._kernel.connection_file)
+            km.warm = self._kernel
         return km
+
+    def _kernel_arguments(self) -> tuple[str, ...]:
+        """The kernel's arguments: nbclient's own, and the line that imports the assignment's libraries."""
+        history = f"--HistoryManager.hist_file={self.ipython_hist_file}"  # nbclient adds it once, to the trait
+        arguments = [*self.extra_arguments] + ([] if history in self.extra_arguments else [history])
+        line = preload_line(self._course.get("allowed_imports", ["numpy"]))
+        return tuple(arguments + ([f"--IPKernelApp.exec_lines={line}"] if line else []))
+
+    async def _async_cleanup_kernel(self):
+        if self._kernel is not None:  # killed at once, not asked to stop and polled every 0.1 s
+            self._kernel.kill()
+        await super()._async_cleanup_kernel()
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._current_index = cell_index
@@ -424,13 +450,6 @@ class KernelBridge:
 
 def _is_test(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-
-
-def _working_copy(workdir: str, copy: str) -> str:
-    """A throw-away copy of ``workdir`` for the kernel (links copied as links, never followed)."""
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(workdir, copy, symlinks=True)
-    return copy
 
 
 def _error_output(name: str, message: str) -> NotebookNode:

@@ -41,9 +41,9 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS")
 """Thread counts of NumPy's BLAS and TensorFlow in the kernel. With ``Limits.threads`` > 0 all are set
-to it: the parallel runner gives each of its N kernels the machine's cores / N, so that kernels graded
-side by side do not fight over the cores (Dask sets them to 1 in its workers for the same reason).
-With 0 they pass through from the grader's environment, else the libraries use every core."""
+to it: ``SandboxedExecute`` gives each kernel a share of the cores among the kernels alive at once (the
+one grading, its warm spare, the other workers'), so that they do not fight over the cores (Dask sets
+them to 1 in its workers for the same reason). With 0 they pass through from the grader's environment."""
 
 PASS_ENV = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ", *THREAD_ENV)
 """Environment variables a kernel keeps; all others (tokens, passwords, database URLs) are dropped."""

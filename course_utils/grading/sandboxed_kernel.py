@@ -12,10 +12,28 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     ``max_message_bytes``, when set, is the largest message its clients read from the
     kernel: ZeroMQ refuses a larger one before it is read into memory (``MAXMSGSIZE``).
+
+    ``warm``, when set, is a kernel already started (``warm_kernels.WarmKernel``) whose
+    connection file this manager has loaded: starting the kernel adopts its process
+    instead of launching one.
     """
 
     wrap = None
     max_message_bytes: int | None = None
+    warm = None
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.warm is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid = self.warm.process, self.warm.process.pid
+        try:
+            provisioner.pgid = os.getpgid(provisioner.pid)
+        except ProcessLookupError:  # it died: nbclient finds it dead when it waits for the kernel
+            provisioner.pgid = None
+        provisioner.cwd = self.warm.work
+        self._reconcile_connection_info(provisioner.connection_info)
+        return None
 
     def format_kernel_cmd(self, extra_arguments=None):
         argv = super().format_kernel_cmd(extra_arguments)
