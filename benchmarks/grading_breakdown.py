@@ -89,10 +89,14 @@ def _timed_async(function, name_of):
 
 
 def _install() -> None:
-    """Wrap the pipeline's parts with CLOCK (in this process only)."""
+    """Wrap the pipeline's parts with CLOCK (in this process only, once)."""
     from nbconvert.preprocessors.base import Preprocessor
 
     from course_utils.grading import preprocessors as pp
+
+    if getattr(pp.SandboxedExecute, "_clocked", False):
+        return
+    pp.SandboxedExecute._clocked = True
 
     def cell_kind(executor, cell, *_):
         return "tests" if executor._sources is not None and pp._is_test(cell) else "cells"

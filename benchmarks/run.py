@@ -1,10 +1,11 @@
 """Speed and memory figures for the course (a script, not a test: these machines are shared and noisy).
 
     .venv/bin/python benchmarks/run.py                 # everything
-    .venv/bin/python benchmarks/run.py fit notebooks   # some sections: fit, notebooks, autograde, class, explorer
+    .venv/bin/python benchmarks/run.py fit notebooks   # some: fit, notebooks, autograde, breakdown, class, explorer
 
 Budgets: course_utils' fit within 1e-5 of Keras and >= 1000x faster on seed 000's run (best of 20);
-each lesson < 60 s and < 1.5 GB; autograding a NumPy-only assignment <= 5 s; an explorer change < 200 ms.
+each lesson < 60 s and < 1.5 GB; autograding a NumPy-only assignment <= 5 s (a correct one <= 1 s warm, a
+Keras one <= 5 s warm: grading_breakdown); an explorer change < 200 ms.
 """
 
 from __future__ import annotations
@@ -122,6 +123,14 @@ def bench_autograde() -> list[dict]:
     return autograde_times.measure()
 
 
+def bench_breakdown() -> list[dict]:
+    """Where one submission's grading time goes (ex01 and the Keras assignments), cold and warm."""
+    import grading_breakdown
+
+    rows, _ = grading_breakdown.measure(["ex01_counting_steps", "ex04_keras_fit", "ex05_loss_curves"], repeats=3)
+    return rows
+
+
 def bench_class() -> list[dict]:
     """A generated class (20 students x ex01-ex03) graded serially and by the parallel command at 1 and 2 workers."""
     import class_grading
@@ -145,8 +154,8 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"fit": bench_fit, "notebooks": bench_notebooks, "autograde": bench_autograde, "class": bench_class,
-            "explorer": bench_explorer}
+SECTIONS = {"fit": bench_fit, "notebooks": bench_notebooks, "autograde": bench_autograde,
+            "breakdown": bench_breakdown, "class": bench_class, "explorer": bench_explorer}
 
 
 def main() -> None:

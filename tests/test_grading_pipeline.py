@@ -20,7 +20,7 @@ from grading_harness import (
     ASSIGNMENTS,
     MARKERS,
     ROOT,
-    autograde,
+    autograde_in_parallel,
     cell_timeout,
     course_metadata,
     graded_cells,
@@ -55,13 +55,17 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def autograded(course):
-    """``autograded(assignment)``: every case of the assignment autograded (once per test module)."""
+    """``autograded(assignment)``: every case of the assignment autograded (once per test module).
+
+    With the parallel runner, the fast path (a worker per core, warm kernels); the security tests
+    and ``test_grading_the_same_submission_twice_gives_the_same_score`` use serial nbgrader.
+    """
     done = {}
 
     def run(assignment: str) -> dict[str, dict]:
         require_sandbox()
         if assignment not in done:
-            done[assignment] = autograde(course, assignment, CASES[assignment])
+            done[assignment] = autograde_in_parallel(course, assignment, CASES[assignment])
         return done[assignment]
 
     return run
