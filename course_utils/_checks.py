@@ -12,10 +12,6 @@ import numbers
 
 import numpy as np
 
-MAX_UPDATES = 10_000_000
-"""The most updates one call of a training loop makes (``epochs * steps_per_epoch``): a bound, not a hang."""
-
-
 def _got(value) -> str:
     text = repr(value)
     if len(text) > 60:
@@ -170,10 +166,3 @@ def _any_array(name: str, value) -> np.ndarray:
         raise ValueError(f"{name} must be an array with one shape (not ragged lists), got {_got(value)}: "
                          f"{str(error).split('.')[0]}") from None
 
-
-def updates_bound(name: str, updates: int) -> None:
-    """Raise if a training loop would make more than ``MAX_UPDATES`` updates."""
-    if updates > MAX_UPDATES:
-        raise ValueError(
-            f"{name} would make {updates} updates; at most {MAX_UPDATES} are allowed (lower epochs or raise batch_size)"
-        )

@@ -154,7 +154,8 @@ def train(
     fn = "train"
     X, y, loss, batch_size, epochs, target_loss = _run_arguments(
         fn, make_model, X, y, loss, batch_size, epochs, target_loss)
-    _checks.updates_bound(fn, epochs * batching.steps_per_epoch(len(X), batch_size))
+    batching.check_updates(fn, epochs * batching.steps_per_epoch(len(X), batch_size),
+                           f"epochs={epochs} with {len(X)} samples and batch_size={batch_size}")
     optimizer = SGD(_checks.positive_float(f"{fn}: learning_rate", learning_rate))
     model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
     _check_model(f"{fn}: make_model()", model)
@@ -274,7 +275,9 @@ def train_steps(
     steps = batching.steps_per_epoch(len(X), batch_size)
     max_updates = _checks.optional_int(f"{fn}: max_updates", max_updates)
     updates = min(epochs * steps, max_updates or epochs * steps)
-    _checks.updates_bound(fn, updates)
+    batching.check_updates(fn, updates, f"epochs={epochs} with {len(X)} samples and batch_size={batch_size}"
+                           + ("" if max_updates is None else f" (max_updates={max_updates})"),
+                           remedy="lower epochs or max_updates, or raise batch_size")
     if updates * len(X) > 10**9:
         raise ValueError(f"{fn}: updates * n_samples must be at most 10**9 (the loss on all of X is computed "
                          f"after every update), got {updates} * {len(X)}")

@@ -18,6 +18,22 @@ DEFAULT_BATCH_SIZE = 32
 
 SHUFFLE_MODES = (True, False, "batch")
 
+MAX_UPDATES = 1_000_000
+"""The most updates one call of any NumPy training loop in ``course_utils`` may make.
+
+Every loop keeps a record per update (``fit``'s ``History.step_losses``, the
+path of ``gd.gradient_descent`` and ``schedules.descend``, ``train_steps``'
+losses): 10**6 records take 16 to 32 MB, which fits a 2 GB Binder session,
+and 10**6 updates of the course's small models run in seconds, not hours.
+A larger request is an error (see ``check_updates``), not a hang.
+"""
+
+MAX_KERAS_UPDATES = 100_000
+"""The most updates one call of a helper that trains a Keras model may make
+(``keras_tools.count_steps``, ``tuned_batch_study``): Keras takes about a
+millisecond per step on these models, so 10**5 updates are a few minutes.
+"""
+
 
 def steps_per_epoch(n_samples: int, batch_size: int | None = None, *, drop_remainder: bool = False) -> int:
     """Number of updates in one epoch: ``ceil(n_samples / batch_size)``.
@@ -42,6 +58,19 @@ def total_steps(
     """Number of updates in ``epochs`` epochs: ``epochs * steps_per_epoch(...)``."""
     epochs = _checks.positive_int("total_steps: epochs", epochs)
     return epochs * _steps(n_samples, batch_size, drop_remainder, "total_steps")
+
+
+def check_updates(fn: str, updates: int, settings: str, *, limit: int | None = None,
+                  remedy: str = "lower epochs or raise batch_size") -> None:
+    """Raise a ValueError if a loop would make more than ``limit`` updates (default ``MAX_UPDATES``).
+
+    ``fn`` names the function, ``settings`` the arguments that set the count
+    (``"epochs=10 with 1000 samples and batch_size=1"``); the message gives
+    both, the count, the limit and ``remedy``.
+    """
+    limit = MAX_UPDATES if limit is None else limit
+    if updates > limit:
+        raise ValueError(f"{fn}: {settings} would make {updates} updates; at most {limit} are allowed ({remedy})")
 
 
 def shuffle_mode(name: str, shuffle) -> bool | str:

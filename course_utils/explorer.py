@@ -312,7 +312,8 @@ def explore_batch_size(
     batch_sizes = _options("batch_sizes", batch_sizes, _checks.positive_int)
     learning_rates = _options("learning_rates", learning_rates, _checks.positive_float)
     epochs = _options("epochs", epochs, _checks.positive_int)
-    _checks.updates_bound(fn, max(epochs) * batching.steps_per_epoch(len(X), min(batch_sizes)))
+    batching.check_updates(fn, max(epochs) * batching.steps_per_epoch(len(X), min(batch_sizes)),
+                           f"epochs={max(epochs)} with {len(X)} samples and batch_size={min(batch_sizes)}")
     generator = _checks.rng_from(rng, f"{fn}: rng")  # checks rng's type
     seed = int(rng) if isinstance(rng, numbers.Integral) else int(generator.integers(2**31))
     return BatchSizeExplorer(X, y, loss=loss, activation=activation, epochs=epochs, batch_sizes=batch_sizes,

@@ -17,10 +17,6 @@ import numpy as np
 from course_utils import _checks, batching
 
 
-MAX_UPDATES = 1_000_000
-"""The most updates ``gradient_descent`` makes in one call (its path holds one row per update)."""
-
-
 def _inputs(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
     """x as shape ``(m,)`` from X of shape ``(m,)`` or ``(m, 1)``; y as ``(m,)``; finite numbers."""
     X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
@@ -99,11 +95,8 @@ def gradient_descent(
     replacement = _checks.flag(f"{fn}: replacement", replacement)
     theta, rng = _theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
     updates = epochs * batching.steps_per_epoch(len(x), batch_size)
-    if updates > MAX_UPDATES:
-        raise ValueError(
-            f"{fn}: epochs={epochs} with {len(x)} samples and batch_size={batch_size} makes {updates} updates; "
-            f"at most {MAX_UPDATES} are allowed (the path keeps one row per update)"
-        )
+    batching.check_updates(fn, updates, f"epochs={epochs} with {len(x)} samples and batch_size={batch_size}",
+                           remedy="the path keeps one row per update; lower epochs or raise batch_size")
     path, (t0, t1) = [theta.copy()], theta
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for _ in range(epochs):

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from course_utils import _checks
+from course_utils import _checks, batching
 
 
 @contextlib.contextmanager
@@ -85,7 +85,8 @@ def dense_model(n_inputs: int, units: int = 1, activation: str = "linear", *, se
 def count_steps(n_samples: int, batch_size: int | None, epochs: int, **fit_kwargs) -> StepCounter:
     """Fit a one-weight model on ``n_samples`` zeros and return what the StepCounter saw.
 
-    ``n_samples`` is at most 10**6 and ``epochs * ceil(n_samples / batch_size)`` at most 10**5 (Keras is slow per step).
+    ``n_samples`` is at most 10**6 and ``epochs * ceil(n_samples / batch_size)`` at most
+    ``batching.MAX_KERAS_UPDATES`` (Keras is slow per step).
     """
     n_samples = _checks.positive_int("count_steps: n_samples", n_samples)
     if n_samples > 10**6:
@@ -93,8 +94,9 @@ def count_steps(n_samples: int, batch_size: int | None, epochs: int, **fit_kwarg
     batch_size = _checks.optional_int("count_steps: batch_size", batch_size)
     epochs = _checks.positive_int("count_steps: epochs", epochs)
     steps = epochs * -(-n_samples // (batch_size or 32))
-    if steps > 10**5:
-        raise ValueError(f"count_steps: epochs * steps_per_epoch must be at most 10**5, got {steps}")
+    if steps > batching.MAX_KERAS_UPDATES:
+        raise ValueError(f"count_steps: epochs * steps_per_epoch must be at most {batching.MAX_KERAS_UPDATES} "
+                         f"(Keras is slow per step), got {steps}")
     model = dense_model(1)
     model.compile(optimizer="sgd", loss="mse")
     counter = StepCounter()

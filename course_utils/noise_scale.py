@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils import _checks
+from course_utils import _checks, batching
 
 
 def _problem(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +74,8 @@ def steps_to_target(X, y, batch_size: int, learning_rates, target_loss: float, *
         raise ValueError(f"{fn}: learning_rates must be a non-empty list of finite numbers > 0, got {learning_rates!r}")
     target_loss = _checks.positive_float(f"{fn}: target_loss", target_loss)
     max_steps = _checks.positive_int(f"{fn}: max_steps", max_steps)
+    batching.check_updates(fn, max_steps * len(rates), f"max_steps={max_steps} for {len(rates)} learning rates",
+                           remedy="lower max_steps or pass fewer learning rates")
     rng = _checks.rng_from(rng, f"{fn}: rng")
     H, b, c = X.T @ X / len(X), X.T @ y / len(X), y @ y / len(X)  # J = (t H t - 2 b t + c) / 2, cheap for many t
     theta = np.zeros((len(rates), X.shape[1]))

@@ -20,10 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from course_utils import _checks, gd
-
-MAX_STEPS = 1_000_000
-"""The most updates ``descend`` makes in one call (its path holds one row per update)."""
+from course_utils import _checks, batching, gd
 
 ADAM_DEFAULTS = (0.9, 0.999, 1e-7)
 """``beta_1, beta_2, epsilon`` of ``descend(optimizer="adam")``: Keras' and ``course_utils.Adam``'s defaults."""
@@ -209,8 +206,7 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
     if batch_size > len(x):
         raise ValueError(f"{fn}: batch_size must be at most n_samples={len(x)}, got {batch_size}")
     steps = _checks.positive_int(f"{fn}: steps", steps)
-    if steps > MAX_STEPS:
-        raise ValueError(f"{fn}: steps must be at most {MAX_STEPS} (the path keeps one row per update), got {steps}")
+    batching.check_updates(fn, steps, f"steps={steps}", remedy="the path keeps one row per update; lower steps")
     rate_of = _rate_of(learning_rate, fn)
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"{fn}: optimizer must be 'sgd' or 'adam', got {_checks._got(optimizer)}")

@@ -85,7 +85,7 @@ def fit(
     y ``(n_samples,)`` or ``(n_samples, units)``; both must be finite.
     ``optimizer`` is a ``course_utils`` optimizer object (``SGD(0.01)``, not
     ``"sgd"``); ``rng`` (a seed or a ``numpy.random.Generator``) drives
-    shuffling. At most ``_checks.MAX_UPDATES`` updates. Raises
+    shuffling. At most ``batching.MAX_UPDATES`` updates. Raises
     ``FloatingPointError`` naming the step if the loss turns NaN or infinite.
     """
     # --- checks, once
@@ -103,7 +103,7 @@ def fit(
     y = model._targets(loss, y, len(X), "fit")
     (X1, y), (X1_val, y_val) = train_validation_split(X1, y, validation_split, fn="fit")
     steps = -(-len(X1) // batch_size)
-    _checks.updates_bound("fit", epochs * steps)
+    batching.check_updates("fit", epochs * steps, f"epochs={epochs} with {len(X1)} samples and batch_size={batch_size}")
     bar = ProgressBar(epochs, steps, verbose, file=file)
     history = History(params={"epochs": epochs, "steps": steps, "batch_size": batch_size})
 

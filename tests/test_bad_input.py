@@ -218,7 +218,7 @@ FIT = [
     ("verbose '1'", lambda: _fit(verbose="1"), TypeError, ["fit: verbose must be 0"]),
     ("rng -1", lambda: _fit(rng=-1), ValueError, ["fit: rng"]),
     ("file", lambda: _fit(verbose=1, file="out.txt"), TypeError, ["file must be None"]),
-    ("too many updates", lambda: _fit(batch_size=1, epochs=10**7), ValueError, ["fit would make 200000000 updates"]),
+    ("too many updates", lambda: _fit(batch_size=1, epochs=10**7), ValueError, ["fit: epochs=10000000 with 20 samples and batch_size=1 would make 200000000 updates", "at most 1000000 are allowed"]),
     ("used optimizer", lambda: _fit(model=Dense(2, rng=0), X=np.zeros((20, 2)), optimizer=_used_adam()), ValueError, ["fit: optimizer has already trained another model"]),
 ]
 
@@ -280,7 +280,7 @@ OTHERS = [
     ("linear_scaling call", lambda: batch_size_study.linear_scaling(0.1, 32)(0), ValueError, ["batch_size"]),
     ("explorer NaN", lambda: explorer.explore_batch_size(_with_nan(X20, 0), Y20), ValueError, ["explore_batch_size: X contains NaN"]),
     ("explorer labels", lambda: explorer.explore_batch_size(X20, np.full(20, 3.0), loss="binary_crossentropy", activation="sigmoid"), ValueError, ["explore_batch_size: y must be labels in [0, 1]"]),
-    ("explorer epochs", lambda: explorer.explore_batch_size(epochs=[10**9]), ValueError, ["explore_batch_size would make"]),
+    ("explorer epochs", lambda: explorer.explore_batch_size(epochs=[10**9]), ValueError, ["explore_batch_size: epochs=1000000000 with", "at most 1000000 are allowed"]),
 ]
 
 

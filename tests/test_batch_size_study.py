@@ -258,7 +258,8 @@ def test_train_steps_reports_a_blown_up_run(data):
         ({"epochs": 1.5}, TypeError, "epochs"),
         ({"max_updates": 0}, ValueError, "max_updates"),
         ({"target_loss": -1}, ValueError, "target_loss"),
-        ({"epochs": 2 * 10**5}, ValueError, "n_samples"),
+        ({"epochs": 2 * 10**5}, ValueError, "epochs=200000 with 256 samples and batch_size=8 would make 6400000 updates"),
+        ({"epochs": 10**5, "max_updates": 10**6 + 1}, ValueError, "(max_updates=1000001) would make 1000001 updates"),
         ({"make_model": lambda: "dense"}, TypeError, "make_model()"),
     ],
 )
@@ -267,3 +268,9 @@ def test_train_steps_rejects_bad_arguments(data, kwargs, error, words):
     arguments = {"make_model": make_model, "loss": "mse", "batch_size": 8, "learning_rate": 0.01, "epochs": 1} | kwargs
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         study.train_steps(X=X, y=y, **arguments)
+
+
+def test_train_steps_refuses_more_loss_evaluations_than_its_compute_cap():
+    X, y = datasets.linear_regression(5000, rng=0)  # 625 updates per epoch, each scoring all 5000 samples
+    with pytest.raises(ValueError, match=r"updates \* n_samples must be at most 10\*\*9"):
+        study.train_steps(make_model, X, y, loss="mse", batch_size=8, learning_rate=0.01, epochs=400)

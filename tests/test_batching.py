@@ -94,3 +94,34 @@ def test_shuffle_false_keeps_order_and_batch_mode_keeps_batches():
 def test_drop_remainder_drops_the_last_partial_batch():
     batches = _epoch(np.arange(10), np.arange(10), 4, drop_remainder=True, rng=0)
     assert [len(yb) for _, yb in batches] == [4, 4]
+
+
+def _loops_asking_for(updates: int) -> dict:
+    """Every NumPy training loop of course_utils, each set up to make exactly ``updates`` updates (20 samples)."""
+    from course_utils import batch_size_study, datasets, explorer, gd, noise_scale, schedules
+    from course_utils.models import Dense
+    from course_utils.optimizers import SGD
+    from course_utils.training import fit
+
+    X, y = datasets.linear_regression(20, rng=0)
+    return {
+        "fit": lambda: fit(Dense(1, rng=0), X, y, loss="mse", optimizer=SGD(0.01), batch_size=20, epochs=updates,
+                           verbose=0),
+        "train": lambda: batch_size_study.train(lambda: Dense(1, rng=0), X, y, loss="mse", batch_size=20,
+                                                learning_rate=0.01, epochs=updates),
+        "train_steps": lambda: batch_size_study.train_steps(lambda: Dense(1, rng=0), X, y, loss="mse", batch_size=20,
+                                                            learning_rate=0.01, epochs=updates),
+        "explore_batch_size": lambda: explorer.explore_batch_size(X, y, batch_sizes=[20], epochs=[updates]),
+        "gradient_descent": lambda: gd.gradient_descent(X, y, 20, epochs=updates),
+        "descend": lambda: schedules.descend(X, y, batch_size=20, learning_rate=0.01, steps=updates),
+        "steps_to_target": lambda: noise_scale.steps_to_target(X, y, 20, [0.01], 1e-9, max_steps=updates),
+    }
+
+
+@pytest.mark.parametrize("loop", list(_loops_asking_for(1)))
+def test_every_training_loop_obeys_the_one_cap_on_updates(monkeypatch, loop):
+    monkeypatch.setattr(batching, "MAX_UPDATES", 3)  # one constant: lowering it lowers every loop's cap
+    with pytest.raises(ValueError, match=r"would make 4 updates; at most 3 are allowed"):
+        _loops_asking_for(4)[loop]()
+    if loop != "explore_batch_size":  # the explorer draws a figure; the cap is what is tested here
+        _loops_asking_for(3)[loop]()  # at the cap: runs
