@@ -48,6 +48,11 @@ lab: $(STAMP) $(KERNEL_CONFIG)
 test: $(TEST_STAMP) $(KERNEL_CONFIG)
 	$(BIN)/python -m pytest
 
+# The lesson notebooks are generated from their text sources (lessons/source/NN_slug.md, jupytext's MyST Markdown).
+.PHONY: lessons
+lessons: $(TEST_STAMP)
+	$(BIN)/python -m course_utils.lesson_sources
+
 # The class-grading benchmark uses the tests' harness (pytest).
 benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py
