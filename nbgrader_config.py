@@ -29,7 +29,8 @@ c.CourseDirectory.release_directory = "exercises"
 # A cell that runs longer than its limit (an infinite loop, say) is stopped and fails.
 # When autograding, the limit is the assignment's own (metadata.course.cell_timeout in
 # solutions/, see course_utils/grading/limits.py); this one is for Validate.
-c.ExecutePreprocessor.timeout = 120
+from course_utils.grading.limits import DEFAULT_CELL_TIMEOUT  # noqa: E402
+c.ExecutePreprocessor.timeout = DEFAULT_CELL_TIMEOUT
 
 # RestoreLockedCells (nbgrader's OverwriteCells, quiet about hidden tests) puts back every locked cell.
 # A student who deletes a graded test cell gets it back, run as written in solutions/:

@@ -1,33 +1,34 @@
-"""Every list of the lessons and exercises agrees with the README's map of the course.
+"""Every list of the lessons and exercises agrees with the course manifest, course.toml.
 
-The README's table (lesson number, title, notebook, exercise) is the reference. Held
-against it: the course map notebook's two tables (lessons/00_course-map.ipynb), the
-table in docs/checking_your_answers.md (exercise, lesson to read first, points), the
-instructor guide's table (exercise, points, needs Keras), the lesson and exercise
-folders, and each exercise's header line ``Lesson: [NN title](../../lessons/...)`` and
-``metadata.course.lesson``, in solutions/ and in exercises/. Points and ``needs_keras``
-come from the source notebooks.
+The manifest (lesson number, slug, title, exercise; each exercise's facts) is the
+reference. Held against it: the lesson notebooks and the solutions/ and exercises/
+folders; the README's map of the course; the course map notebook's two tables
+(lessons/00_course-map.ipynb); the table of docs/checking_your_answers.md (exercise,
+lesson to read first, points); the instructor guide's table (exercise, points, needs
+Keras); and, in solutions/ and exercises/, each exercise's header line
+``Lesson: [NN title](../../lessons/...)`` and ``metadata.course``. The manifest's points
+are the graded cells' points in solutions/.
 """
 
 from __future__ import annotations
 
 import pathlib
 import re
-from dataclasses import dataclass
 
 import nbformat
 import pytest
 
+from course_utils import manifest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LINK = re.compile(r"^\[(?P<text>[^\]]+)\]\((?P<target>[^)]+)\)$")
+COURSE = manifest.load(ROOT)
+LESSONS = [lesson for lesson in COURSE.lessons if lesson.number > 0]  # lesson 0 is the map itself
+EXERCISES = [lesson.exercise.id for lesson in LESSONS]
 
 
-@dataclass(frozen=True)
-class Lesson:
-    number: int
-    title: str
-    path: str  # lessons/NN_slug.ipynb
-    exercise: str
+def path(lesson) -> str:
+    return f"lessons/{lesson.number:02d}_{lesson.slug}.ipynb"
 
 
 def table(text: str, header: list[str]) -> list[list[str]]:
@@ -50,24 +51,6 @@ def link(cell: str) -> tuple[str, str]:
     return match["text"], match["target"]
 
 
-def readme_lessons() -> list[Lesson]:
-    """The reference: the README's map of the course, lesson 0 (the map itself) left out."""
-    lessons = []
-    for number, title_cell, _what, exercise_cell in table((ROOT / "README.md").read_text(encoding="utf-8"),
-                                                          ["#", "lesson", "what you learn", "exercise"]):
-        if number == "0":
-            continue
-        title, path = link(title_cell)
-        exercise, target = link(exercise_cell)
-        assert target == f"exercises/{exercise}/{exercise}.ipynb", exercise_cell
-        lessons.append(Lesson(int(number), title, path, exercise))
-    return lessons
-
-
-REFERENCE = readme_lessons()
-BY_EXERCISE = {lesson.exercise: lesson for lesson in REFERENCE}
-
-
 def course_map() -> str:
     notebook = nbformat.read(str(ROOT / "lessons" / "00_course-map.ipynb"), as_version=4)
     return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
@@ -82,59 +65,68 @@ def points(exercise: str) -> float:
                if cell.metadata.get("nbgrader", {}).get("grade"))
 
 
-def test_the_readme_lists_every_lesson_and_exercise_once_in_order():
-    assert [lesson.number for lesson in REFERENCE] == list(range(1, len(REFERENCE) + 1))
+def test_the_manifest_lists_every_lesson_and_exercise_once_in_order():
+    assert [lesson.number for lesson in COURSE.lessons] == list(range(len(COURSE.lessons)))
+    assert COURSE.lessons[0].exercise is None and all(lesson.exercise for lesson in LESSONS)
     lessons = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
-    assert [lesson.path for lesson in REFERENCE] == [p for p in lessons if not p.startswith("lessons/00_")]
-    for lesson in REFERENCE:
-        assert lesson.path.startswith(f"lessons/{lesson.number:02d}_"), lesson
+    assert [path(lesson) for lesson in COURSE.lessons] == lessons
     for folder in ("solutions", "exercises"):
         found = sorted(p.name for p in (ROOT / folder).iterdir() if p.is_dir() and not p.name.startswith("."))
-        assert [lesson.exercise for lesson in REFERENCE] == found, f"{folder}/ has {found}"
+        assert EXERCISES == found, f"{folder}/ has {found}"
+
+
+def test_the_readme_agrees():
+    rows = table((ROOT / "README.md").read_text(encoding="utf-8"), ["#", "lesson", "what you learn", "exercise"])
+    assert [(int(number), link(title), learn) for number, title, learn, _ in rows] == [
+        (lesson.number, (lesson.title, path(lesson)), lesson.learn) for lesson in COURSE.lessons]
+    assert [exercise for *_, exercise in rows][0] == ""
+    assert [link(exercise) for *_, exercise in rows[1:]] == [
+        (exercise, f"exercises/{exercise}/{exercise}.ipynb") for exercise in EXERCISES]
 
 
 def test_the_course_map_notebook_agrees():
     text = course_map()
     lessons = table(text, ["#", "lesson", "the idea", "exercise after it"])
     assert [(int(n), *link(cell), exercise) for n, cell, _idea, exercise in lessons] == [
-        (lesson.number, lesson.title, lesson.path.removeprefix("lessons/"), lesson.exercise) for lesson in REFERENCE]
+        (lesson.number, lesson.title, path(lesson).removeprefix("lessons/"), lesson.exercise.id)
+        for lesson in LESSONS]
     exercises = table(text, ["exercise", "after lesson", "the skill"])
     assert [(*link(cell), int(after)) for cell, after, _skill in exercises] == [
-        (lesson.exercise, f"../exercises/{lesson.exercise}/{lesson.exercise}.ipynb", lesson.number)
-        for lesson in REFERENCE]
+        (lesson.exercise.id, f"../exercises/{lesson.exercise.id}/{lesson.exercise.id}.ipynb", lesson.number)
+        for lesson in LESSONS]
 
 
 def test_checking_your_answers_lists_every_exercise_after_its_lesson():
     rows = table((ROOT / "docs" / "checking_your_answers.md").read_text(encoding="utf-8"),
                  ["exercise", "lesson to read first", "points"])
-    expected = [((lesson.exercise, f"../exercises/{lesson.exercise}/{lesson.exercise}.ipynb"),
-                 (f"{lesson.number:02d} {lesson.title}", f"../{lesson.path}"), points(lesson.exercise))
-                for lesson in REFERENCE]
+    expected = [((lesson.exercise.id, f"../exercises/{lesson.exercise.id}/{lesson.exercise.id}.ipynb"),
+                 (f"{lesson.number:02d} {lesson.title}", f"../{path(lesson)}"), lesson.exercise.points)
+                for lesson in LESSONS]
     assert [(link(exercise), link(lesson), float(pts)) for exercise, lesson, pts in rows] == expected
 
 
 def test_the_instructor_guide_lists_every_exercise_with_its_points():
     rows = table((ROOT / "docs" / "instructor_guide.md").read_text(encoding="utf-8"),
                  ["id", "skill", "points", "needs Keras"])
-    expected = [(lesson.exercise, points(lesson.exercise),
-                 "yes" if source_notebook(lesson.exercise).metadata["course"]["needs_keras"] else "no")
-                for lesson in REFERENCE]
+    expected = [(lesson.exercise.id, lesson.exercise.points, "yes" if lesson.exercise.needs_keras else "no")
+                for lesson in LESSONS]
     assert [(exercise.strip("`"), float(pts), keras) for exercise, _skill, pts, keras in rows] == expected
 
 
-# Known disagreements in solutions/ (and so in exercises/), reported to whoever edits solutions/:
-# the test fails once they are fixed (strict xfail), so the marker goes with the fix.
-KNOWN: dict[str, str] = {}  # exercise -> why its header may disagree for now (none)
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_manifests_points_are_the_graded_cells_points(exercise):
+    assert COURSE.assignments[EXERCISES.index(exercise)].points == points(exercise)
 
 
 @pytest.mark.parametrize("folder", ["solutions", "exercises"])
-@pytest.mark.parametrize("exercise", [pytest.param(lesson.exercise, marks=pytest.mark.xfail(
-    reason=KNOWN[lesson.exercise], strict=True)) if lesson.exercise in KNOWN else lesson.exercise
-    for lesson in REFERENCE])
-def test_each_exercise_names_its_lesson(exercise, folder):
-    lesson = BY_EXERCISE[exercise]
-    notebook = nbformat.read(str(ROOT / folder / exercise / f"{exercise}.ipynb"), as_version=4)
-    assert notebook.metadata["course"]["lesson"] == lesson.path
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.exercise.id)
+def test_each_exercise_states_the_manifests_facts(lesson, folder):
+    exercise = lesson.exercise
+    notebook = nbformat.read(str(ROOT / folder / exercise.id / f"{exercise.id}.ipynb"), as_version=4)
+    course = dict(notebook.metadata["course"])
+    assert course.pop("kernel_modules", []) == list(exercise.kernel_modules)
+    assert course == {"allowed_imports": list(exercise.allowed_imports), "cell_timeout": exercise.cell_timeout,
+                      "lesson": path(lesson), "needs_keras": exercise.needs_keras}
     header = re.search(r"^Lesson: (\[.+?\]\(.+?\))\.?$", notebook.cells[0].source, re.M)
-    assert header, f"{folder}/{exercise}: no 'Lesson: [NN title](path)' line in the first cell"
-    assert link(header.group(1)) == (f"{lesson.number:02d} {lesson.title}", f"../../{lesson.path}")
+    assert header, f"{folder}/{exercise.id}: no 'Lesson: [NN title](path)' line in the first cell"
+    assert link(header.group(1)) == (f"{lesson.number:02d} {lesson.title}", f"../../{path(lesson)}")

@@ -6,6 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course_utils import manifest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 ALL_NOTEBOOKS = sorted(p for folder in ("lessons", "solutions", "exercises") for p in (ROOT / folder).rglob("*.ipynb"))
@@ -44,7 +46,7 @@ def test_lesson_runs_top_to_bottom(path):
 
 def test_the_lessons_are_numbered_in_order():
     numbers = [p.name[:2] for p in LESSONS]
-    assert numbers == [f"{n:02d}" for n in range(10)], numbers
+    assert numbers == [f"{lesson.number:02d}" for lesson in manifest.load().lessons], numbers
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)

@@ -1,10 +1,11 @@
 """Every limit of a grading run, in one place: derived from the assignment's metadata.
 
-An assignment's source notebook states ``metadata.course.cell_timeout``: the
-seconds one cell (or one request of a test to the kernel) may run. The rest
-follows from it and from the notebook: how long the whole notebook may run,
-and how long the parallel runner waits for one submission. The size limits
-bound what the grading process reads from a kernel, whatever it sends.
+An assignment's source notebook states ``metadata.course.cell_timeout`` (written
+there from the course manifest, course.toml): the seconds one cell (or one request
+of a test to the kernel) may run. The rest follows from it and from the
+notebook: how long the whole notebook may run, and how long the parallel runner
+waits for one submission. The size limits bound what the grading process reads
+from a kernel, whatever it sends.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import pathlib
 
 DEFAULT_CELL_TIMEOUT = 120
-"""Seconds a cell may run when the assignment states none."""
+"""Seconds a cell may run when the assignment states none, and under Validate (nbgrader_config.py)."""
 
 KERNEL_START = 60
 """Seconds allowed for a kernel to start and for nbgrader's own steps, per submission."""
