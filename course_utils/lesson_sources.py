@@ -3,29 +3,34 @@
 A lesson's source is jupytext's MyST Markdown (``md:myst``, the format of numpy-tutorials and
 the one Jupyter Book reads): a YAML header with the notebook's metadata (kernelspec,
 language_info, ...), markdown as it is, each code cell in a ```` ```{code-cell} ```` fence and
-``+++`` between two markdown cells. The ``.ipynb`` a student opens is generated from it and
-committed without outputs; ``make lessons`` (``python -m course_utils.lesson_sources``)
-regenerates every lesson and ``tests/test_lesson_sources.py`` fails when one is out of date.
+``+++`` between two markdown cells; a cell's metadata (tags, slides, nbgrader) stands in YAML
+above its code or as ``+++ {...}`` above its markdown. The header's ``notebook_metadata_filter: all``
+and ``cell_metadata_filter: all`` tell jupytext (here and in JupyterLab) to keep every piece of
+metadata, so nothing is lost between the text and the notebook. The ``.ipynb`` a student opens
+is generated from it and committed without outputs; ``make lessons`` (``python -m
+course_utils.lesson_sources``) regenerates every lesson and ``tests/test_lesson_sources.py``
+fails when one is out of date.
 
 Cell ids are not in the text, so the generated notebook takes them as ``jupytext --update``
 does: each cell keeps the id of the committed notebook's cell it matches (jupytext's own
 matching, ``map_outputs_to_inputs``: same type and content first, then position), and a cell
 with no match (a new or rewritten cell) gets an id derived from the lesson's name, the cell's
 position and its text. Nothing is random, so regenerating twice gives the same bytes and an
-unchanged source leaves the committed notebook byte-identical (no churn in git), while the
-ids students' notebooks already carry stay put. The notebook is written as nbformat writes it
-(JSON, indent 1, sorted keys) with a final newline, as the lessons were written before.
+unchanged source leaves the committed notebook byte-identical (no churn in git), and an edited
+cell keeps its id. The notebook is written as nbformat writes it (JSON, indent 1, sorted keys)
+with a final newline, as the lessons were written before.
 
 The assignment sources in ``solutions/`` stay ``.ipynb``. nbgrader's source format is the
-notebook: ``nbgrader generate_assignment`` reads each cell's grading metadata (grade_id,
-points, locked, solution/grade flags, checksums after release) from it, and the formgrader,
-the create-assignment toolbar and the gradebook's checksums all edit or check that metadata
-in the notebook. As text it would live in YAML options above every cell, which nbgrader
-cannot read, so the ``.ipynb`` would still have to be generated before every nbgrader command
-and its metadata kept identical byte for byte. What text would gain (reviewable diffs of the
-exercises' prose and code) is small beside that: the exercises are short, and
-``tests/test_grading_pipeline.py`` already checks that ``exercises/`` is what nbgrader
-generates from ``solutions/``.
+notebook: ``nbgrader generate_assignment`` reads each cell's grading metadata from it (grade_id,
+points, grade/solution/locked/task, schema_version, and editable/deletable on locked cells) and
+writes the checksums into the release and the gradebook; JupyterLab's create-assignment toolbar
+edits that metadata in the notebook. Every cell of a solution carries such a block, so as MyST
+each cell would open with six to nine lines of YAML that nbgrader cannot read: a second generated
+layer (text -> solutions/*.ipynb -> exercises/*.ipynb) before every nbgrader command, and edits
+made with the toolbar lost unless copied back by hand. The gain, text diffs of the exercises'
+prose and code, is small beside that: the exercises are short, and
+``tests/test_grading_pipeline.py`` already checks that ``exercises/`` is what
+nbgrader generates from ``solutions/``.
 """
 
 from __future__ import annotations
@@ -62,8 +67,15 @@ def notebook_of(source: Path) -> Path:
 
 
 def sources(lessons: Path = LESSONS) -> list[Path]:
-    """The lesson sources, in order (``lessons/source/NN_slug.md``)."""
-    return sorted(p for p in (lessons / "source").glob("*.md") if NAME.fullmatch(p.stem))
+    """The lesson sources, in order (``lessons/source/NN_slug.md``); SourceError for a misnamed one."""
+    found = sorted((lessons / "source").glob("*.md"))
+    for path in found:
+        if not NAME.fullmatch(path.stem):
+            raise SourceError(
+                f"{path}: a lesson source is named NN_slug.md (two digits, '_', lowercase words joined "
+                f"by '-', e.g. 03_compare-gradient-descent-variants.md), not {path.name!r}"
+            )
+    return found
 
 
 def notebooks(lessons: Path = LESSONS) -> list[Path]:
@@ -125,22 +137,32 @@ def generate(source: Path, committed: nbformat.NotebookNode | None = None) -> st
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nb.nbformat, nb.nbformat_minor = 4, 5
-    nbformat.validate(nb)
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise SourceError(f"{source}: does not make a valid notebook: {error.message}") from error
     return nbformat.writes(nb, version=4) + "\n"
 
 
 def expected(source: Path) -> str:
     """What ``make lessons`` writes for ``source``, given the notebook committed now."""
     notebook = notebook_of(source)
-    committed = nbformat.read(notebook, as_version=4) if notebook.exists() else None
+    try:
+        committed = nbformat.read(notebook, as_version=4) if notebook.exists() else None
+    except Exception as error:  # not JSON, or not a notebook
+        raise SourceError(f"{notebook}: not readable as a notebook ({error}); delete it, run make lessons") from error
     return generate(source, committed)
 
 
 def to_source(notebook: Path) -> Path:
     """Write the MyST source of an existing notebook (once, when a lesson moves to text)."""
+    source = source_of(notebook)
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
+        raise SourceError(f"--convert takes an existing lesson notebook lessons/NN_slug.ipynb, not {str(notebook)!r}")
+    if source.exists():
+        raise SourceError(f"{source} exists already: edit it, and run make lessons to regenerate {notebook.name}")
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["jupytext"] = {"notebook_metadata_filter": "all", "cell_metadata_filter": "all"}
-    source = source_of(notebook)
     source.parent.mkdir(exist_ok=True)
     source.write_text(jupytext.writes(nb, fmt=FORMAT), encoding="utf-8")
     return source
@@ -176,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--convert", metavar="NOTEBOOK", type=Path, help="write the source of NOTEBOOK and stop")
     parser.add_argument("--lessons", type=Path, default=LESSONS, help="the lessons folder (default: %(default)s)")
     args = parser.parse_args(argv)
-    if args.convert:
-        print(f"wrote {to_source(args.convert)}")
-        return 0
     try:
+        if args.convert:
+            print(f"wrote {to_source(args.convert)}")
+            return 0
         changed = regenerate(args.lessons, check=args.check)
     except SourceError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -31,7 +31,8 @@ def first_difference(committed, generated) -> str | None:
     for index, (old, new) in enumerate(zip(committed.cells, generated.cells)):
         if comparable(old) != comparable(new):
             if (old.cell_type, old.metadata) != (new.cell_type, new.metadata):
-                return f"cell {index}: committed {old.cell_type} {dict(old.metadata)}, generated {new.cell_type} {dict(new.metadata)}"
+                return (f"cell {index}: committed {old.cell_type} {dict(old.metadata)}, "
+                        f"generated {new.cell_type} {dict(new.metadata)}")
             a, b = old.source.splitlines(keepends=True), new.source.splitlines(keepends=True)
             number = next((n for n, pair in enumerate(zip(a, b)) if pair[0] != pair[1]), min(len(a), len(b)))
             a, b = (lines[number] if number < len(lines) else "(end of cell)" for lines in (a, b))
@@ -171,3 +172,53 @@ def test_check_reports_a_stale_lesson_without_writing(lessons_copy, capsys):
     assert lesson_sources.main(["--check", "--lessons", str(lessons_copy)]) == 1
     assert f"{notebook.name}: out of date" in capsys.readouterr().out
     assert notebook.read_bytes() == stale
+
+
+def test_cell_and_notebook_metadata_survive_the_round_trip_through_text(tmp_path):
+    """A lesson with tags, slide and nbgrader metadata, and course metadata, converts to text and back exactly."""
+    v4 = nbformat.v4
+    nb = v4.new_notebook(metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "course": {"lesson": 99, "exercise": "ex99_example"},
+    })
+    nb.cells = [
+        v4.new_markdown_cell("# A lesson\n\nText.", metadata={"slideshow": {"slide_type": "slide"}}),
+        v4.new_markdown_cell("Second markdown cell, right after the first."),
+        v4.new_code_cell("x = 1\n\n\ny = 2", metadata={"tags": ["hide-input"]}),
+        v4.new_code_cell("assert x == 1", metadata={
+            "nbgrader": {"grade": True, "grade_id": "x-is-one", "locked": True, "points": 1, "solution": False},
+        }),
+        v4.new_markdown_cell("```python\nnot code: a fence inside markdown\n```"),
+    ]
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"
+    (tmp_path / "lessons").mkdir()
+    notebook = tmp_path / "lessons" / "99_example.ipynb"
+    notebook.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+
+    source = lesson_sources.to_source(notebook)
+    assert source == tmp_path / "lessons" / "source" / "99_example.md"
+    assert "x = 1" in source.read_text(encoding="utf-8")
+    committed = nbformat.read(notebook, as_version=4)
+    assert lesson_sources.generate(source, committed) == notebook.read_text(encoding="utf-8")
+    fresh = nbformat.reads(lesson_sources.generate(source), as_version=4)
+    assert fresh.metadata == nb.metadata
+    assert [comparable(c) for c in fresh.cells] == [comparable(c) for c in nb.cells]
+
+
+def test_a_misnamed_source_and_a_second_conversion_are_refused(lessons_copy, capsys):
+    (lessons_copy / "source" / "Lesson 10.md").write_text(SOURCES[1].read_text(encoding="utf-8"), encoding="utf-8")
+    assert lesson_sources.main(["--lessons", str(lessons_copy)]) == 2
+    error = capsys.readouterr().err
+    assert "'Lesson 10.md'" in error and "NN_slug.md" in error
+    (lessons_copy / "source" / "Lesson 10.md").unlink()
+
+    notebook = lessons_copy / lesson_sources.notebook_of(SOURCES[1]).name
+    source = lesson_sources.source_of(notebook)
+    before = source.read_bytes()
+    assert lesson_sources.main(["--convert", str(notebook)]) == 2
+    assert f"{source} exists already" in capsys.readouterr().err
+    assert source.read_bytes() == before
+    assert lesson_sources.main(["--convert", str(lessons_copy / "99_missing.ipynb")]) == 2
+    assert "99_missing.ipynb" in capsys.readouterr().err
