@@ -86,9 +86,9 @@ class Course:
 
 # reading ---------------------------------------------------------------------------------------
 
-TEXT, SLUG, EXERCISE_ID = r".+", r"[a-z0-9]+(-[a-z0-9]+)*", r"ex\d\d_[a-z0-9_]+"
+TEXT, SLUG, EXERCISE_ID = r"[^|\n]+", r"[a-z0-9]+(-[a-z0-9]+)*", r"ex\d\d_[a-z0-9_]+"
 LESSON_KEYS = {"number": "its place in the list, from 0", "slug": "lower-case words joined by '-'",
-               "title": "one line of text", "learn": "one line of text", "exercise": "a table"}
+               "title": "one line of text, no '|'", "learn": "one line of text, no '|'", "exercise": "a table"}
 EXERCISE_KEYS = {"id": "ex<NN>_<name>, lower case", "needs_keras": "true or false",
                  "allowed_imports": "a list of module names", "kernel_modules": "a list of module names",
                  "cell_timeout": "a whole number of seconds above 0", "points": "a number above 0"}
@@ -113,7 +113,7 @@ def _unknown(table: dict, accepted: dict, where: str) -> None:
 
 
 def _text(pattern: str):
-    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None and "\n" not in value
+    return lambda value: isinstance(value, str) and re.fullmatch(pattern, value) is not None
 
 
 def _names(value) -> bool:
@@ -152,6 +152,8 @@ def load(root: pathlib.Path | str = ROOT) -> Course:
     lessons, ids = [], set()
     for place, table in enumerate(entries):
         where = f"{path}, [[lesson]] number {place}"
+        if not isinstance(table, dict):
+            raise ManifestError(f"{where}: must be a table [[lesson]], got {table!r}")
         _unknown(table, LESSON_KEYS, where)
         number = _get(table, "number", where, {"number": f"{place}, its place in the list (from 0)"},
                       lambda v, place=place: type(v) is int and v == place)

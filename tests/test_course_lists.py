@@ -5,9 +5,9 @@ reference. Held against it: the lesson notebooks and the solutions/ and exercise
 folders; the README's map of the course; the course map notebook's two tables
 (lessons/00_course-map.ipynb); the table of docs/checking_your_answers.md (exercise,
 lesson to read first, points); the instructor guide's table (exercise, points, needs
-Keras); and, in solutions/ and exercises/, each exercise's header line
-``Lesson: [NN title](../../lessons/...)`` and ``metadata.course``. The manifest's points
-are the graded cells' points in solutions/.
+Keras); the exercise each lesson's last cell names first; and, in solutions/ and
+exercises/, each exercise's header line ``Lesson: [NN title](../../lessons/...)`` and
+``metadata.course``. The manifest's points are the graded cells' points in solutions/.
 """
 
 from __future__ import annotations
@@ -94,6 +94,14 @@ def test_the_course_map_notebook_agrees():
     assert [(*link(cell), int(after)) for cell, after, _skill in exercises] == [
         (lesson.exercise.id, f"../exercises/{lesson.exercise.id}/{lesson.exercise.id}.ipynb", lesson.number)
         for lesson in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: path(lesson))
+def test_each_lesson_ends_with_its_exercise(lesson):
+    notebook = nbformat.read(str(ROOT / path(lesson)), as_version=4)
+    last = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"][-1]
+    named = re.findall(r"exercises/(ex\d\d_\w+)/\1\.ipynb", last)
+    assert named[:1] == [lesson.exercise.id], f"{path(lesson)}: its last cell names {named}"
 
 
 def test_checking_your_answers_lists_every_exercise_after_its_lesson():

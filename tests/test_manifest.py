@@ -85,6 +85,8 @@ def test_the_manifest_reads_as_the_course():
     (LESSON + EXERCISE.replace("needs_keras = false\n", ""), ["its exercise", "'needs_keras' is missing"]),
     (LESSON + EXERCISE + EXERCISE.replace("number = 1", "number = 2"), ["'id' 'ex01_counting' is already"]),
     ('title = "a course"\n', ["unknown key 'title'"]),
+    ("lesson = [1]\n", ["[[lesson]] number 0: must be a table", "got 1"]),
+    (LESSON.replace('"course map"', '"course | map"'), ["'title' must be one line of text, no '|'"]),
 ])
 def test_a_bad_manifest_is_named_with_its_key(tmp_path, text, names):
     (tmp_path / "course.toml").write_text(text, encoding="utf-8")
