@@ -28,8 +28,6 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MANIFEST = "course.toml"
-README_TABLE = ("README.md", "| # | lesson | what you learn | exercise |")
-CHECKING_TABLE = ("docs/checking_your_answers.md", "| exercise | lesson to read first | points |")
 LESSON_LINE = re.compile(r"^Lesson: \[.*?\]\(.*?\)\.?$", re.M)
 IN_ALL = re.compile(r"\((\d+(?:\.\d+)?) in all\)")
 
@@ -191,16 +189,23 @@ def _link(text: str, target: str) -> str:
     return f"[{text}]({target})"
 
 
-def table_rows(course: Course, header: str) -> list[tuple[str, list[str]]]:
-    """The rows of the README's table or of docs/checking_your_answers.md's, each with what it is about."""
-    if header == README_TABLE[1]:
-        return [(f"lesson {lesson.number}", [
-            str(lesson.number), _link(lesson.title, lesson.path), lesson.learn,
-            _link(lesson.exercise.id, f"exercises/{lesson.exercise.id}/{lesson.exercise.id}.ipynb")
-            if lesson.exercise else ""]) for lesson in course.lessons]
+def readme_rows(course: Course) -> list[tuple[str, list[str]]]:
+    """The README's map of the course: each row with what it is about."""
+    return [(f"lesson {lesson.number}", [
+        str(lesson.number), _link(lesson.title, lesson.path), lesson.learn,
+        _link(lesson.exercise.id, f"exercises/{lesson.exercise.id}/{lesson.exercise.id}.ipynb")
+        if lesson.exercise else ""]) for lesson in course.lessons]
+
+
+def checking_rows(course: Course) -> list[tuple[str, list[str]]]:
+    """docs/checking_your_answers.md's table: exercise, lesson to read first, points."""
     return [(a.id, [_link(a.id, f"../exercises/{a.id}/{a.id}.ipynb"),
                     _link(course.lesson_of(a).label, f"../{course.lesson_of(a).path}"), f"{a.points:g}"])
             for a in course.assignments]
+
+
+TABLES = {"README.md": ("| # | lesson | what you learn | exercise |", readme_rows),
+          "docs/checking_your_answers.md": ("| exercise | lesson to read first | points |", checking_rows)}
 
 
 def _line(cells: list[str]) -> str:
@@ -216,27 +221,29 @@ def _table_span(lines: list[str], header: str, name: str) -> tuple[int, int]:
     return starts[0], end
 
 
-def write_table(root: pathlib.Path, course: Course, name: str, header: str) -> bool:
-    """Rewrite the table between its header and the next blank line; True if the file changed."""
-    path = root / name
+def write_table(root: pathlib.Path, course: Course, name: str) -> bool:
+    """Rewrite the table of ``name`` between its header and the next blank line; True if the file changed."""
+    path, (header, rows) = root / name, TABLES[name]
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     start, end = _table_span(lines, header, name)
     columns = header.count("|") - 1
-    table = [header, "|" + "---|" * columns, *(_line(row) for _, row in table_rows(course, header))]
+    table = [header, "|" + "---|" * columns, *(_line(row) for _, row in rows(course))]
     new = "\n".join(lines[:start] + table + lines[end:])
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
 
 
-def check_table(root: pathlib.Path, course: Course, name: str, header: str) -> list[str]:
+def check_table(root: pathlib.Path, course: Course, name: str) -> list[str]:
+    """How the table of ``name`` differs from the manifest, one line per cell."""
+    header, rows = TABLES[name]
     lines = (root / name).read_text(encoding="utf-8").split("\n")
     start, end = _table_span(lines, header, name)
     found = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines[start + 2:end]]
     columns = [cell.strip() for cell in header.strip("|").split("|")]
     problems = []
-    expected = table_rows(course, header)
+    expected = rows(course)
     for (row, want), got in zip(expected, found):
         for column, a, b in zip(columns, want, got + [""] * len(columns)):
             if a != b:
@@ -269,7 +276,7 @@ def check_notebook(root: pathlib.Path, course: Course, assignment: Assignment, f
             problems.append(f"{name}: metadata.course.{key} is {got.get(key, 'missing')!r}, "
                             f"the manifest gives {want.get(key, 'none')!r}")
     header = LESSON_LINE.search(nb.cells[0].source) if nb.cells else None
-    if not header or header.group(0).rstrip(".") != lesson_line(course, assignment).rstrip("."):
+    if not header or header.group(0) != lesson_line(course, assignment):
         problems.append(f"{name}: the first cell's lesson line is {header.group(0) if header else 'missing'!r}, "
                         f"the manifest gives {lesson_line(course, assignment)!r}")
     if folder == "solutions":
@@ -308,8 +315,8 @@ def check(root: pathlib.Path | str = ROOT) -> list[str]:
     root = pathlib.Path(root)
     course = load(root)
     problems = _inventory(root, course)
-    for name, header in (README_TABLE, CHECKING_TABLE):
-        problems += check_table(root, course, name, header)
+    for name in TABLES:
+        problems += check_table(root, course, name)
     for assignment in course.assignments:
         for folder in ("solutions", "exercises"):
             problems += check_notebook(root, course, assignment, folder)
@@ -351,7 +358,7 @@ def write(root: pathlib.Path | str = ROOT) -> list[str]:
     """Write every generated copy from the manifest; the files written."""
     root = pathlib.Path(root)
     course = load(root)
-    written = [name for name, header in (README_TABLE, CHECKING_TABLE) if write_table(root, course, name, header)]
+    written = [name for name in TABLES if write_table(root, course, name)]
     for assignment in course.assignments:
         name = f"solutions/{assignment.id}/{assignment.id}.ipynb"
         if not (root / name).exists():

@@ -177,9 +177,9 @@ def test_writing_a_table_leaves_the_rest_of_the_file(copy):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("| 8 |\n", "| 80 |\n").replace("| 7 |", "| 70 |"), encoding="utf-8")
     course = manifest.load(copy)
-    assert manifest.write_table(copy, course, *manifest.CHECKING_TABLE)
+    assert manifest.write_table(copy, course, "docs/checking_your_answers.md")
     assert path.read_text(encoding="utf-8") == text
-    assert not manifest.write_table(copy, course, *manifest.CHECKING_TABLE)
+    assert not manifest.write_table(copy, course, "docs/checking_your_answers.md")
 
 
 def test_nbgraders_validate_limit_is_the_grading_default_and_above_every_assignments():
@@ -190,3 +190,4 @@ def test_nbgraders_validate_limit_is_the_grading_default_and_above_every_assignm
     assert int(shown.stdout.split()[-1]) == limits.DEFAULT_CELL_TIMEOUT
     for assignment in manifest.load().assignments:
         assert assignment.cell_timeout <= limits.DEFAULT_CELL_TIMEOUT, assignment
+
