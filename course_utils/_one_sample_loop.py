@@ -6,6 +6,12 @@ in the same order, so the numbers are the same bit for bit (``np.exp`` is kept,
 since ``math.exp`` rounds differently; ``tests/test_properties.py`` checks the
 two loops agree exactly). ``training.fit`` uses this loop only when
 ``supported(...)`` is True; everything else takes the array loop.
+
+The update is ``optimizers.SGD``'s rule, ``w -= learning_rate * g``, applied
+to two floats: this is the one loop that does not call ``Optimizer.update``,
+because a call and two 2x1 arrays per update would cost several times the
+half microsecond a step takes here (``benchmarks/run.py fit``: course_utils'
+fit must stay >= 1000x faster than Keras on seed 000's run).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from course_utils import _checks, batching, gd
+from course_utils.optimizers import SGD
 
 WEIGHTINGS = ("size", "equal")
 """``"size"``: weight ``n_i / n`` (always the big batch); ``"equal"``: weight ``1/k`` (Keras)."""
@@ -31,6 +32,12 @@ def _weighting(fn: str, weighting) -> str:
 
 def _theta(fn: str, theta) -> np.ndarray:
     return gd._theta(theta, fn)
+
+
+def _sgd_step(theta: np.ndarray, gradient: np.ndarray, learning_rate: float) -> np.ndarray:
+    """``theta`` (a checked copy) after one plain SGD update, ``theta - learning_rate * gradient``."""
+    SGD(learning_rate).update([theta], [gradient])
+    return theta
 
 
 def _batch(fn: str, X, y) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +102,7 @@ def accumulation_step(
     fn = "accumulation_step"
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
     theta = _theta(fn, theta)
-    return theta - learning_rate * accumulated_gradient(theta, X, y, micro_batch_size, weighting=weighting)
+    return _sgd_step(theta, accumulated_gradient(theta, X, y, micro_batch_size, weighting=weighting), learning_rate)
 
 
 def replica_step(theta, X, y, shares, *, learning_rate: float) -> np.ndarray:
@@ -120,7 +127,7 @@ def replica_step(theta, X, y, shares, *, learning_rate: float) -> np.ndarray:
         if count:  # an empty replica's mean loss is 0, so its gradient is 0
             total += gd.gradient(theta, X[start : start + count], y[start : start + count])
         start += count
-    return theta - learning_rate * total / len(counts)
+    return _sgd_step(theta, total / len(counts), learning_rate)
 
 
 def big_batch_step(theta, X, y, *, learning_rate: float) -> np.ndarray:
@@ -128,7 +135,7 @@ def big_batch_step(theta, X, y, *, learning_rate: float) -> np.ndarray:
     fn = "big_batch_step"
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
     theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
-    return theta - learning_rate * gd.gradient(theta, X, y)
+    return _sgd_step(theta, gd.gradient(theta, X, y), learning_rate)
 
 
 def split_cpu(n_devices: int = 2) -> list[str]:

@@ -285,14 +285,14 @@ def train_steps(
     _check_model(f"{fn}: make_model()", model)
     X1 = np.hstack([model._inputs(X, fn), np.ones((len(X), 1))])  # a column of ones carries the bias
     targets = model._targets(loss, y, len(X), fn)
-    step = model._step_function(loss)
+    step, optimizer = model._step_function(loss), SGD(learning_rate)
     run = StepRun(batch_size, learning_rate, model)
     blown_up = BLOWN_UP * step(X1, targets)[0]
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows on its way to inf
         for _ in range(epochs):
             for batch in batching._batch_indices(len(X), batch_size, steps, True, rng):
                 batch_loss, gradient = step(X1[batch], targets[batch])  # forward, backward
-                model.Wb -= learning_rate * gradient  # update
+                optimizer.update(model.parameters, [gradient])  # update: plain SGD
                 run.batch_losses.append(batch_loss)
                 run.full_losses.append(step(X1, targets)[0])
                 run.batch_lengths.append(len(batch))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils import _checks, batching
+from course_utils.optimizers import SGD
 
 
 def _problem(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +79,9 @@ def steps_to_target(X, y, batch_size: int, learning_rates, target_loss: float, *
                            remedy="lower max_steps or pass fewer learning rates")
     rng = _checks.rng_from(rng, f"{fn}: rng")
     H, b, c = X.T @ X / len(X), X.T @ y / len(X), y @ y / len(X)  # J = (t H t - 2 b t + c) / 2, cheap for many t
-    theta = np.zeros((len(rates), X.shape[1]))
+    theta = np.zeros((len(rates), X.shape[1]))  # row r: the weights of the run at learning_rates[r]
+    sgd = SGD(1.0)
+    sgd.learning_rate = rates[:, None]  # SGD's rule is elementwise: each row moves at its own rate
     steps = np.full(len(rates), np.inf)
     running = np.ones(len(rates), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run turns to inf/NaN and is stopped
@@ -86,7 +89,7 @@ def steps_to_target(X, y, batch_size: int, learning_rates, target_loss: float, *
             batch = rng.integers(0, len(X), size=(len(rates), batch_size))  # one batch per run
             error = np.einsum("rbi,ri->rb", X[batch], theta) - y[batch]  # forward
             gradient = np.einsum("rbi,rb->ri", X[batch], error) / batch_size  # backward: mean over the batch
-            theta -= rates[:, None] * gradient  # update
+            sgd.update([theta], [gradient])  # update: theta -= rates[:, None] * gradient
             loss = (np.einsum("ri,ij,rj->r", theta, H, theta) - 2 * theta @ b + c) / 2
             reached = running & (loss <= target_loss)
             steps[reached] = step

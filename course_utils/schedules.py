@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from course_utils import _checks, batching, gd
+from course_utils.optimizers import SGD, Adam, Optimizer, unused_copy
 
 ADAM_DEFAULTS = (0.9, 0.999, 1e-7)
 """``beta_1, beta_2, epsilon`` of ``descend(optimizer="adam")``: Keras' and ``course_utils.Adam``'s defaults."""
@@ -186,7 +187,7 @@ def _rate_of(learning_rate, fn: str) -> Callable[[int], float]:
     )
 
 
-def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str = "sgd",
+def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str | Optimizer = "sgd",
             theta=(0.0, 0.0), rng=None) -> np.ndarray:
     """Train seed 004's ``h(x) = theta0 + theta1 * x`` and return the path, shape ``(steps + 1, 2)``.
 
@@ -195,10 +196,12 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
     partial last batch is skipped, so every update sees ``batch_size`` samples
     and ``steps`` updates see ``steps * batch_size`` samples). ``learning_rate``
     is a number or a schedule ``step -> rate`` that is called with the updates
-    already made, as Keras does. ``optimizer`` is ``"sgd"`` (``theta -= rate *
-    gradient``) or ``"adam"`` (``course_utils.Adam``'s update: Keras' formulas
-    and defaults). If the parameters overflow, the rest of the path is ``inf``:
-    the run diverged.
+    already made, as Keras does. ``optimizer`` is ``"sgd"`` (``course_utils.SGD``:
+    ``theta -= rate * gradient``), ``"adam"`` (``course_utils.Adam`` with Keras'
+    defaults) or an unused optimizer object such as ``SGD(0.1, momentum=0.9)``,
+    whose learning rate the schedule sets before every update (a copy is
+    trained). If the parameters overflow, the rest of the path is ``inf``: the
+    run diverged.
     """
     fn = "descend"
     x, y = gd._inputs(X, y, fn)
@@ -208,8 +211,7 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
     steps = _checks.positive_int(f"{fn}: steps", steps)
     batching.check_updates(fn, steps, f"steps={steps}", remedy="the path keeps one row per update; lower steps")
     rate_of = _rate_of(learning_rate, fn)
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"{fn}: optimizer must be 'sgd' or 'adam', got {_checks._got(optimizer)}")
+    optimizer = _optimizer(fn, optimizer)
     theta, rng = gd._theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
     rates = _rates(rate_of, steps, fn)
     n_batches = len(x) // batch_size  # per epoch; the partial last batch is skipped
@@ -217,27 +219,29 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
                             for _ in range(-(-steps // n_batches))])
     order = order[: steps * batch_size].reshape(steps, batch_size)
     xs, ys = x[order], y[order]  # row t: the batch of update t
-    t0, t1 = float(theta[0]), float(theta[1])
-    m0 = m1 = v0 = v1 = 0.0  # Adam's running means of the gradient and its square
-    beta_1, beta_2, epsilon = ADAM_DEFAULTS
     path = np.full((steps + 1, 2), np.inf)
     path[0] = theta
+    parameters = [theta]
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is recorded as inf
         for step in range(steps):
-            error = t0 + t1 * xs[step] - ys[step]  # forward
-            g0, g1 = error.sum() / batch_size, error @ xs[step] / batch_size  # backward
-            if optimizer == "sgd":  # update
-                t0, t1 = t0 - rates[step] * g0, t1 - rates[step] * g1
-            else:  # course_utils.Adam's update (Keras 3's formulas), written out for two numbers
-                m0, m1 = m0 + (g0 - m0) * (1 - beta_1), m1 + (g1 - m1) * (1 - beta_1)
-                v0, v1 = v0 + (g0 * g0 - v0) * (1 - beta_2), v1 + (g1 * g1 - v1) * (1 - beta_2)
-                alpha = rates[step] * math.sqrt(1 - beta_2 ** (step + 1)) / (1 - beta_1 ** (step + 1))
-                t0 = t0 - alpha * m0 / (math.sqrt(v0) + epsilon)
-                t1 = t1 - alpha * m1 / (math.sqrt(v1) + epsilon)
-            if not (math.isfinite(t0) and math.isfinite(t1)):
+            error = theta[0] + theta[1] * xs[step] - ys[step]  # forward
+            gradient = np.array((error.sum() / batch_size, error @ xs[step] / batch_size))  # backward
+            optimizer.learning_rate = rates[step]  # the schedule at the updates made so far, as Keras sets it
+            optimizer.update(parameters, [gradient])  # theta, in place
+            if not (math.isfinite(theta[0]) and math.isfinite(theta[1])):
                 break
-            path[step + 1] = t0, t1
+            path[step + 1] = theta
     return path
+
+
+def _optimizer(fn: str, optimizer) -> Optimizer:
+    """A new ``SGD`` for ``"sgd"``, ``Adam`` (Keras' defaults) for ``"adam"``, else a copy of an unused optimizer."""
+    if isinstance(optimizer, str):
+        if optimizer not in ("sgd", "adam"):
+            raise ValueError(f"{fn}: optimizer must be 'sgd' or 'adam', got {optimizer!r} "
+                             "(or an optimizer object such as course_utils.optimizers.SGD(0.1, momentum=0.9))")
+        return SGD(1.0) if optimizer == "sgd" else Adam(1.0, *ADAM_DEFAULTS)  # the schedule sets the rate
+    return unused_copy(f"{fn}: optimizer", optimizer)
 
 
 def _rates(rate_of, steps: int, fn: str) -> np.ndarray:

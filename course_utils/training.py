@@ -8,7 +8,9 @@
 - ``shuffle=True`` draws a new order every epoch from ``rng``.
 
 Every argument is checked once, before the first update; the loop itself
-runs only the forward pass, the backward pass and the update.
+runs only the forward pass, the backward pass and the update, which is the
+optimizer's own (``Optimizer.update``: SGD, momentum and Adam are written
+once, in ``course_utils.optimizers``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from course_utils import _checks, _one_sample_loop, batching, losses
 from course_utils.models import Dense
-from course_utils.optimizers import SGD, Optimizer
+from course_utils.optimizers import Optimizer
 from course_utils.progress import ProgressBar, check_verbose
 
 
@@ -60,7 +62,7 @@ def _check_model_and_optimizer(model, optimizer) -> None:
         raise TypeError(
             f"fit: optimizer must be an optimizer object such as course_utils.SGD(0.01), got {_checks._got(optimizer)}{keras}"
         )
-    if optimizer._slots and [s.shape for s in optimizer._slots[0]] != [model.Wb.shape]:
+    if not optimizer.matches(model.parameters):
         raise ValueError("fit: optimizer has already trained another model (its state has other shapes); pass a new one")
 
 
@@ -141,29 +143,20 @@ def fit(
 
 def _train_epoch(model, step, batches, optimizer, history, bar) -> float:
     """One pass over the batches; returns the batch-size-weighted mean of the batch losses."""
-    total, seen, applied = 0.0, 0, 0
+    total, seen = 0.0, 0
     step_losses, isfinite, show = history.step_losses, math.isfinite, bar.verbose == 1
-    Wb, parameters = model.Wb, model.parameters
-    plain_sgd = type(optimizer) is SGD and not optimizer.momentum
-    learning_rate = optimizer.learning_rate
+    parameters, update = model.parameters, optimizer.update
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging loss is reported below, by step
-        try:
-            for i, (X_batch, y_batch, n) in enumerate(batches, 1):
-                value, grad = step(X_batch, y_batch)  # forward + backward
-                if not isfinite(value):
-                    _diverged(value, len(step_losses) + 1, len(history.epoch) + 1, i, bar.steps, optimizer)
-                if plain_sgd:  # update: SGD.apply's `param -= learning_rate * grad`, without the call
-                    Wb -= learning_rate * grad
-                    applied = i
-                else:
-                    optimizer._apply(parameters, [grad])
-                step_losses.append(value)
-                total += value * n
-                seen += n
-                if show:
-                    bar.step(i, total / seen)
-        finally:
-            optimizer.iterations += applied  # plain SGD's updates, counted as SGD.apply counts them
+        for i, (X_batch, y_batch, n) in enumerate(batches, 1):
+            value, grad = step(X_batch, y_batch)  # forward + backward
+            if not isfinite(value):
+                _diverged(value, len(step_losses) + 1, len(history.epoch) + 1, i, bar.steps, optimizer)
+            update(parameters, [grad])  # the optimizer's rule; checked once, before training
+            step_losses.append(value)
+            total += value * n
+            seen += n
+            if show:
+                bar.step(i, total / seen)
     return total / seen
 
 
