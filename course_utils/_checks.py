@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-def _got(value) -> str:
+def describe(value) -> str:
+    """``value`` as an error message shows what was given: its repr (cut at 60 characters) and its type."""
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -29,8 +30,8 @@ def positive_int(name: str, value, *, minimum: int = 1, none: bool = False) -> i
     accepted = f"a whole number >= {minimum}" + (" or None" if none else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         if is_number(value) and float(value).is_integer():  # 2.0: a whole number, but of the wrong type
-            raise TypeError(f"{name} must be {accepted} (an int, not a float), got {_got(value)}")
-        raise TypeError(f"{name} must be {accepted}, got {_got(value)}")
+            raise TypeError(f"{name} must be {accepted} (an int, not a float), got {describe(value)}")
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
     if value < minimum:
         raise ValueError(f"{name} must be {accepted}, got {value!r}")
     return int(value)
@@ -44,7 +45,7 @@ def optional_int(name: str, value, *, minimum: int = 1) -> int | None:
 def positive_float(name: str, value) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     if not is_number(value):
-        raise TypeError(f"{name} must be a finite number > 0, got {_got(value)}")
+        raise TypeError(f"{name} must be a finite number > 0, got {describe(value)}")
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
@@ -54,7 +55,7 @@ def number_in(name: str, value, low: float, high: float, *, closed_high: bool = 
     """Return ``value`` as a float in ``[low, high)`` (``[low, high]`` with ``closed_high``), or raise."""
     interval = f"[{low}, {high}{']' if closed_high else ')'}"
     if not is_number(value):
-        raise TypeError(f"{name} must be a number in {interval}, got {_got(value)}")
+        raise TypeError(f"{name} must be a number in {interval}, got {describe(value)}")
     if not (low <= value <= high if closed_high else low <= value < high):  # False for NaN too
         raise ValueError(f"{name} must be in {interval}, got {value!r}")
     return float(value)
@@ -69,7 +70,7 @@ def finite_float(name: str, value, *, minimum: float | None = None) -> float:
     """Return ``value`` as a finite float (>= ``minimum`` when given), or raise."""
     accepted = "a finite number" + ("" if minimum is None else f" >= {minimum}")
     if not is_number(value):
-        raise TypeError(f"{name} must be {accepted}, got {_got(value)}")
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
     if not np.isfinite(value) or (minimum is not None and value < minimum):
         raise ValueError(f"{name} must be {accepted}, got {value!r}")
     return float(value)
@@ -78,14 +79,14 @@ def finite_float(name: str, value, *, minimum: float | None = None) -> float:
 def flag(name: str, value) -> bool:
     """Return ``value`` as a bool; only True and False (NumPy's too) are accepted, not 0, 1 or strings."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {_got(value)}")
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
     return bool(value)
 
 
 def choice(name: str, value, choices) -> str:
     """``value`` if it is one of the strings ``choices``, else a TypeError or ValueError naming ``name``."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {tuple(choices)}, got {_got(value)}")
+        raise TypeError(f"{name} must be one of {tuple(choices)}, got {describe(value)}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
@@ -101,7 +102,7 @@ def rng_from(rng, name: str = "rng") -> np.random.Generator:
         if rng < 0:
             raise ValueError(f"{name} must be None, an int seed >= 0 or a numpy.random.Generator, got {rng!r}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"{name} must be None, an int seed >= 0 or a numpy.random.Generator, got {_got(rng)}")
+    raise TypeError(f"{name} must be None, an int seed >= 0 or a numpy.random.Generator, got {describe(rng)}")
 
 
 def not_keras_string(name: str, value, example: str) -> None:
@@ -116,11 +117,11 @@ def not_keras_string(name: str, value, example: str) -> None:
 def numeric_array(name: str, value, *, dtype=None) -> np.ndarray:
     """``value`` as an array of numbers (bool, int or float; cast to ``dtype`` if given), or raise naming ``name``."""
     if value is None or isinstance(value, (str, bytes, dict)):
-        raise TypeError(f"{name} must be an array of numbers, got {_got(value)}")
+        raise TypeError(f"{name} must be an array of numbers, got {describe(value)}")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:  # ragged nested lists, for example
-        raise ValueError(f"{name} must be an array of numbers with one shape (not ragged lists), got {_got(value)}: "
+        raise ValueError(f"{name} must be an array of numbers with one shape (not ragged lists), got {describe(value)}: "
                          f"{str(error).split('.')[0]}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be an array of numbers (bool, int or float), got an array of dtype {array.dtype}")
@@ -163,6 +164,6 @@ def _any_array(name: str, value) -> np.ndarray:
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array with one shape (not ragged lists), got {_got(value)}: "
+        raise ValueError(f"{name} must be an array with one shape (not ragged lists), got {describe(value)}: "
                          f"{str(error).split('.')[0]}") from None
 

@@ -69,7 +69,7 @@ def micro_batch_weights(sizes, *, weighting: str = "size") -> np.ndarray:
     fn = "micro_batch_weights"
     weighting = _weighting(fn, weighting)
     if isinstance(sizes, (str, bytes, dict)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
-        raise TypeError(f"{fn}: sizes must be a non-empty list of whole numbers >= 1, got {_checks._got(sizes)}")
+        raise TypeError(f"{fn}: sizes must be a non-empty list of whole numbers >= 1, got {_checks.describe(sizes)}")
     sizes = np.array([_checks.positive_int(f"{fn}: sizes[{i}]", s) for i, s in enumerate(sizes)], dtype=float)
     if weighting == "equal":
         return np.full(len(sizes), 1.0 / len(sizes))
@@ -118,7 +118,7 @@ def replica_step(theta, X, y, shares, *, learning_rate: float) -> np.ndarray:
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
     theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
     if isinstance(shares, (str, bytes, dict)) or not hasattr(shares, "__len__") or len(shares) == 0:
-        raise TypeError(f"{fn}: shares must be a non-empty list of whole numbers >= 0, got {_checks._got(shares)}")
+        raise TypeError(f"{fn}: shares must be a non-empty list of whole numbers >= 0, got {_checks.describe(shares)}")
     counts = [_checks.positive_int(f"{fn}: shares[{i}]", s, minimum=0) for i, s in enumerate(shares)]
     if sum(counts) != len(X):
         raise ValueError(f"{fn}: shares must sum to the batch's {len(X)} samples, got {counts} (sum {sum(counts)})")

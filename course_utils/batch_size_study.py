@@ -27,7 +27,7 @@ from course_utils.training import fit
 def _batch_sizes(batch_sizes, n_samples: int | None = None, fn: str = "") -> list[int]:
     name = f"{fn}: batch_sizes"
     if isinstance(batch_sizes, (str, bytes)) or not isinstance(batch_sizes, (Sequence, np.ndarray)) or not len(batch_sizes):
-        raise TypeError(f"{name} must be a non-empty list of whole numbers >= 1, got {_checks._got(batch_sizes)}")
+        raise TypeError(f"{name} must be a non-empty list of whole numbers >= 1, got {_checks.describe(batch_sizes)}")
     sizes = [_checks.positive_int(name, b) for b in batch_sizes]
     if n_samples is not None and max(sizes) > n_samples:
         raise ValueError(f"{name} must be <= n_samples={n_samples}, got {max(sizes)}")
@@ -36,7 +36,7 @@ def _batch_sizes(batch_sizes, n_samples: int | None = None, fn: str = "") -> lis
 
 def _check_model(fn: str, model) -> None:
     if not isinstance(model, Dense):
-        raise TypeError(f"{fn}: model must be a course_utils.models.Dense, got {_checks._got(model)}")
+        raise TypeError(f"{fn}: model must be a course_utils.models.Dense, got {_checks.describe(model)}")
 
 
 def _flat_gradient(model, X, y, loss) -> np.ndarray:
@@ -202,7 +202,7 @@ def sweep(
     X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
     sizes = _batch_sizes(batch_sizes, len(X), fn)
     if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral) or rng < 0:
-        raise TypeError(f"{fn}: rng must be an int seed >= 0 (each run restarts from it), got {_checks._got(rng)}")
+        raise TypeError(f"{fn}: rng must be an int seed >= 0 (each run restarts from it), got {_checks.describe(rng)}")
     if callable(learning_rate):
         rate_of = learning_rate
     elif _checks.is_number(learning_rate):
@@ -283,14 +283,14 @@ def train_steps(
                          f"after every update), got {updates} * {len(X)}")
     model, rng = make_model(), _checks.rng_from(rng, f"{fn}: rng")
     _check_model(f"{fn}: make_model()", model)
-    X1 = np.hstack([model._inputs(X, fn), np.ones((len(X), 1))])  # a column of ones carries the bias
-    targets = model._targets(loss, y, len(X), fn)
-    step, optimizer = model._step_function(loss), SGD(learning_rate)
+    X1 = np.hstack([model.checked_inputs(X, fn), np.ones((len(X), 1))])  # a column of ones carries the bias
+    targets = model.checked_targets(loss, y, len(X), fn)
+    step, optimizer = model.step_function(loss), SGD(learning_rate)
     run = StepRun(batch_size, learning_rate, model)
     blown_up = BLOWN_UP * step(X1, targets)[0]
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows on its way to inf
         for _ in range(epochs):
-            for batch in batching._batch_indices(len(X), batch_size, steps, True, rng):
+            for batch in batching.batch_indices(len(X), batch_size, shuffle=True, rng=rng):
                 batch_loss, gradient = step(X1[batch], targets[batch])  # forward, backward
                 optimizer.update(model.parameters, [gradient])  # update: plain SGD
                 run.batch_losses.append(batch_loss)

@@ -81,7 +81,7 @@ def shuffle_mode(name: str, shuffle) -> bool | str:
         if shuffle == "batch":
             return shuffle
         raise ValueError(f"{name} must be True, False or 'batch', got {shuffle!r}")
-    raise TypeError(f"{name} must be True, False or 'batch', got {_checks._got(shuffle)}")
+    raise TypeError(f"{name} must be True, False or 'batch', got {_checks.describe(shuffle)}")
 
 
 def batch_indices(

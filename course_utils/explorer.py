@@ -61,7 +61,7 @@ def _options(name: str, values, check) -> tuple:
     """The slider's options: a non-empty sequence of distinct values, each passed through ``check``, sorted."""
     name = f"explore_batch_size: {name}"
     if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__") or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a sequence of numbers, got {_checks._got(values)}")
+        raise TypeError(f"{name} must be a sequence of numbers, got {_checks.describe(values)}")
     if len(values) > 1000:
         raise ValueError(f"{name} must hold at most 1000 values (one slider position each), got {len(values)}")
     checked = sorted({check(name, value) for value in values})
@@ -306,7 +306,7 @@ def explore_batch_size(
         raise ValueError(f"{fn}: X must hold at most 100000 samples (every slider move retrains), got {len(X)}")
     # the layer that every slider move trains: checked once here, so that a move cannot fail on bad data
     n_inputs = 1 if X.ndim == 1 else X.shape[1]
-    Dense(n_inputs, _units(loss, y), activation, rng=0)._targets(loss, y, len(X), fn)
+    Dense(n_inputs, _units(loss, y), activation, rng=0).checked_targets(loss, y, len(X), fn)
     if batch_sizes is None:
         batch_sizes = _default_batch_sizes(len(X))
     batch_sizes = _options("batch_sizes", batch_sizes, _checks.positive_int)

@@ -134,7 +134,7 @@ def _optimizer(fn: str, learning_rate, optimizer):
         return SGD(_checks.positive_float(f"{fn}: learning_rate", 0.1 if learning_rate is None else learning_rate))
     if learning_rate is not None:
         raise TypeError(f"{fn}: give learning_rate or optimizer (which has its own learning_rate), not both; "
-                        f"got learning_rate={learning_rate!r} and optimizer={_checks._got(optimizer)}")
+                        f"got learning_rate={learning_rate!r} and optimizer={_checks.describe(optimizer)}")
     return unused_copy(f"{fn}: optimizer", optimizer)
 
 

@@ -76,7 +76,7 @@ def dense_model(n_inputs: int, units: int = 1, activation: str = "linear", *, se
     n_inputs = _checks.positive_int("dense_model: n_inputs", n_inputs)
     units = _checks.positive_int("dense_model: units", units)
     if not isinstance(activation, str):
-        raise TypeError(f"dense_model: activation must be a Keras activation name such as 'sigmoid', got {_checks._got(activation)}")
+        raise TypeError(f"dense_model: activation must be a Keras activation name such as 'sigmoid', got {_checks.describe(activation)}")
     seed = _checks.positive_int("dense_model: seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     return keras.Sequential([keras.Input((n_inputs,)), keras.layers.Dense(units, activation=activation)])

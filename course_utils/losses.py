@@ -163,7 +163,7 @@ def get(loss: str | Loss, name: str = "get: loss") -> Loss:
     if isinstance(loss, str):
         raise ValueError(f"{name} must be one of {sorted(_BY_NAME)} or a course_utils.losses.Loss, got {loss!r}")
     raise TypeError(
-        f"{name} must be one of {sorted(_BY_NAME)} or a course_utils.losses.Loss, got {_checks._got(loss)}"
+        f"{name} must be one of {sorted(_BY_NAME)} or a course_utils.losses.Loss, got {_checks.describe(loss)}"
         + (" (a Keras loss object: pass its name as a string instead)" if "keras" in type(loss).__module__ else "")
     )
 

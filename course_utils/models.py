@@ -40,7 +40,7 @@ ACTIVATIONS = {
 def check_activation(name: str, activation) -> str:
     """Return ``activation`` if it is one of ACTIVATIONS' names, or raise naming ``name``."""
     if not isinstance(activation, str):
-        raise TypeError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {_checks._got(activation)}")
+        raise TypeError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {_checks.describe(activation)}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     return activation
@@ -94,7 +94,7 @@ class Dense:
     def set_weights(self, weights) -> None:
         """Set ``[W, b]`` (for example from ``keras_model.get_weights()``)."""
         if isinstance(weights, (str, bytes, dict, np.ndarray)) or not hasattr(weights, "__len__") or len(weights) != 2:
-            raise TypeError(f"Dense.set_weights: weights must be a list [W, b], got {_checks._got(weights)}")
+            raise TypeError(f"Dense.set_weights: weights must be a list [W, b], got {_checks.describe(weights)}")
         W, b = (
             _checks.finite(f"Dense.set_weights: {n}", _checks.numeric_array(f"Dense.set_weights: {n}", w, dtype=float))
             for n, w in zip("Wb", weights)
@@ -110,11 +110,11 @@ class Dense:
 
     def logits(self, X) -> np.ndarray:
         """``X @ W + b``, shape ``(batch, units)``."""
-        return self._inputs(X, "Dense.logits") @ self.W + self.b
+        return self.checked_inputs(X, "Dense.logits") @ self.W + self.b
 
     def predict(self, X) -> np.ndarray:
         """The layer's output, shape ``(batch, units)``."""
-        return ACTIVATIONS[self.activation][0](self._inputs(X, "Dense.predict") @ self.W + self.b)
+        return ACTIVATIONS[self.activation][0](self.checked_inputs(X, "Dense.predict") @ self.W + self.b)
 
     def loss(self, X, y, loss) -> float:
         """The mean loss on ``(X, y)``, computed as Keras' ``evaluate`` does."""
@@ -126,13 +126,17 @@ class Dense:
         X has shape ``(batch, n_inputs)``, y ``(batch,)`` or ``(batch, units)``
         (integer labels ``(batch,)`` for the sparse loss); both are checked.
         """
-        X, loss = self._inputs(X, fn), _losses.get(loss, f"{fn}: loss")
-        y = self._targets(loss, y, len(X), fn)
-        value, grad = self._loss_and_gradient(np.hstack([X, np.ones((len(X), 1))]), y, loss)
+        X, loss = self.checked_inputs(X, fn), _losses.get(loss, f"{fn}: loss")
+        y = self.checked_targets(loss, y, len(X), fn)
+        value, grad = self.step_function(loss)(np.hstack([X, np.ones((len(X), 1))]), y)
         return value, [grad[:-1], grad[-1]]
 
-    def _targets(self, loss, y, n_samples: int, fn: str) -> np.ndarray:
-        """y checked and shaped for ``loss``; refuses a cross-entropy on a linear output (it would be clipped)."""
+    def checked_targets(self, loss, y, n_samples: int, fn: str) -> np.ndarray:
+        """y checked and shaped for ``loss`` (a ``losses.Loss``, as ``losses.get`` returns it), or an error naming ``fn``.
+
+        ``(n_samples, units)`` floats, or integer labels for the sparse loss;
+        refuses a cross-entropy on a linear output (it would be clipped).
+        """
         if loss.takes_probabilities and self.activation == "linear" and loss.logits_of is not None:
             raise ValueError(
                 f"{fn}: loss {loss.name} takes probabilities, but this Dense has activation='linear', whose outputs "
@@ -140,22 +144,16 @@ class Dense:
             )
         return _losses.targets(loss, y, self.Wb.shape[1], fn=fn, n_samples=n_samples)
 
-    def _loss_and_gradient(self, X1, y, loss):
-        """Loss and gradient for the stacked ``[W; b]``, X1 being X with a column of ones."""
-        z = X1 @ self.Wb  # forward: X @ W + b
-        if loss.logits_of == self.activation:  # Keras reads the logits behind a sigmoid/softmax
-            value, grad_z = loss.logits_value_and_gradient(y, z)
-        else:
-            forward, backward = ACTIVATIONS[self.activation]
-            out = forward(z)
-            value, grad_out = loss.value_and_gradient(y, out)
-            grad_z = backward(out, grad_out)
-        return value, X1.T @ grad_z  # backward: [X.T @ grad_z; sum of grad_z]
+    def step_function(self, loss):
+        """``step(X1, y) -> (loss, gradient of Wb)``, the forward and backward pass of a training loop.
 
-    def _step_function(self, loss):
-        """``step(X1, y) -> (loss, gradient of Wb)`` for checked batches: ``_loss_and_gradient`` with ``loss`` bound.
-
-        The same operations in the same order, so ``fit`` gets the same numbers with fewer lookups per step.
+        ``loss`` is a ``losses.Loss``; ``X1`` a batch of ``checked_inputs`` with a
+        column of ones appended (it carries the bias: ``X1 @ Wb == X @ W + b``),
+        ``y`` a batch of ``checked_targets``; neither is checked again. Keras
+        reads the logits behind a sigmoid/softmax when the loss allows it, and
+        so does ``step``. The gradient is that of ``Wb``, ready for
+        ``optimizer.update(model.parameters, [gradient])``; ``loss_and_gradients``
+        is this step on a checked batch.
         """
         Wb = self.Wb
         if loss.logits_of == self.activation:
@@ -175,7 +173,7 @@ class Dense:
 
         return step
 
-    def _inputs(self, X, fn: str = "Dense") -> np.ndarray:
+    def checked_inputs(self, X, fn: str = "Dense") -> np.ndarray:
         """X as floats of shape ``(batch, n_inputs)``, finite and non-empty, or a named error."""
         X = _checks.numeric_array(f"{fn}: X", X, dtype=float)
         if X.ndim == 1 and self.W.shape[0] == 1:

@@ -62,7 +62,7 @@ class Optimizer:
         fn = fn or f"{type(self).__name__}.apply"
         for name, value in (("parameters", parameters), ("gradients", gradients)):
             if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (list, tuple)):
-                raise TypeError(f"{fn}: {name} must be a list of NumPy arrays, got {_checks._got(value)}")
+                raise TypeError(f"{fn}: {name} must be a list of NumPy arrays, got {_checks.describe(value)}")
         if len(parameters) == 0 or len(gradients) != len(parameters):
             raise ValueError(
                 f"{fn}: parameters and gradients must be non-empty lists of the same length, "
@@ -73,7 +73,7 @@ class Optimizer:
             if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or not param.flags.writeable:
                 raise TypeError(
                     f"{fn}: parameters[{i}] must be a writeable NumPy float array (it is updated in place), "
-                    f"got {_checks._got(param)}"
+                    f"got {_checks.describe(param)}"
                 )
             grad = _checks.finite(f"{fn}: gradients[{i}]", _checks.numeric_array(f"{fn}: gradients[{i}]", grad, dtype=float))
             if grad.shape != param.shape:
@@ -168,7 +168,7 @@ def unused_copy(name: str, optimizer) -> Optimizer:
     _checks.not_keras_string(name, optimizer, "course_utils.optimizers.SGD(0.1)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{name} must be an optimizer object such as course_utils.optimizers.SGD(0.1), "
-                        f"got {_checks._got(optimizer)}")
+                        f"got {_checks.describe(optimizer)}")
     if optimizer.iterations or optimizer.slots:
         raise ValueError(f"{name} has already made {optimizer.iterations} updates; pass a new one")
     return copy.deepcopy(optimizer)

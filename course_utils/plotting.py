@@ -21,7 +21,7 @@ X_LABELS = {"epoch": "epoch", "step": "step (update)"}
 
 def _axes(ax):
     if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
-        raise TypeError(f"ax must be None (a new figure) or a matplotlib Axes, got {_checks._got(ax)}")
+        raise TypeError(f"ax must be None (a new figure) or a matplotlib Axes, got {_checks.describe(ax)}")
     return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
 
 
@@ -33,10 +33,10 @@ def plot_loss(curves, *, per: str = "epoch", ax=None, ylabel: str = "loss", logy
     """
     if not isinstance(per, str) or per not in X_LABELS:
         raise (ValueError if isinstance(per, str) else TypeError)(
-            f"plot_loss: per must be 'epoch' or 'step', got {_checks._got(per)}")
+            f"plot_loss: per must be 'epoch' or 'step', got {_checks.describe(per)}")
     _checks.flag("plot_loss: logy", logy)
     if not isinstance(ylabel, str):
-        raise TypeError(f"plot_loss: ylabel must be a string, got {_checks._got(ylabel)}")
+        raise TypeError(f"plot_loss: ylabel must be a string, got {_checks.describe(ylabel)}")
     if not isinstance(curves, dict):
         curves = {None: curves}
     if not curves:
@@ -68,9 +68,9 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
     """
     fn = "plot_gd_paths"
     if not callable(loss_fn):
-        raise TypeError(f"{fn}: loss_fn must be a function loss_fn(w, b) -> float, got {_checks._got(loss_fn)}")
+        raise TypeError(f"{fn}: loss_fn must be a function loss_fn(w, b) -> float, got {_checks.describe(loss_fn)}")
     if not isinstance(paths, dict) or not paths:
-        raise TypeError(f"{fn}: paths must be a non-empty dict {{label: array of shape (n_updates + 1, 2)}}, got {_checks._got(paths)}")
+        raise TypeError(f"{fn}: paths must be a non-empty dict {{label: array of shape (n_updates + 1, 2)}}, got {_checks.describe(paths)}")
     paths = {label: _checks.finite(f"{fn}: paths[{label!r}]", _checks.numeric_array(f"{fn}: paths[{label!r}]", p, dtype=float))
              for label, p in paths.items()}
     for label, path in paths.items():
@@ -81,7 +81,7 @@ def plot_gd_paths(loss_fn, paths: dict, *, ax=None, grid: int = 120, margin: flo
         raise ValueError(f"{fn}: grid must be at most 1000 (grid**2 loss evaluations), got {grid}")
     margin = _checks.finite_float(f"{fn}: margin", margin, minimum=0)
     if isinstance(labels, str) or not hasattr(labels, "__len__") or len(labels) != 2:
-        raise TypeError(f"{fn}: labels must be two axis labels such as ('w', 'b'), got {_checks._got(labels)}")
+        raise TypeError(f"{fn}: labels must be two axis labels such as ('w', 'b'), got {_checks.describe(labels)}")
     ax = _axes(ax)
     points = np.concatenate(list(paths.values()))
     low, high = points.min(axis=0) - margin, points.max(axis=0) + margin

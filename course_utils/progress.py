@@ -18,7 +18,7 @@ def check_verbose(name: str, verbose) -> int:
     if isinstance(verbose, (bool, str)) or not isinstance(verbose, numbers.Integral) or verbose not in VERBOSE_LEVELS:
         error = ValueError if isinstance(verbose, numbers.Integral) and not isinstance(verbose, bool) else TypeError
         raise error(
-            f"{name} must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {_checks._got(verbose)}"
+            f"{name} must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got {_checks.describe(verbose)}"
         )
     return int(verbose)
 
@@ -31,7 +31,7 @@ class ProgressBar:
         self.epochs = _checks.positive_int("ProgressBar: epochs", epochs)
         self.steps = _checks.positive_int("ProgressBar: steps", steps)
         if file is not None and not callable(getattr(file, "write", None)):
-            raise TypeError(f"ProgressBar: file must be None (sys.stdout) or a text file, got {_checks._got(file)}")
+            raise TypeError(f"ProgressBar: file must be None (sys.stdout) or a text file, got {_checks.describe(file)}")
         self.file = file if file is not None else sys.stdout
         self.interval = _checks.finite_float("ProgressBar: interval", interval, minimum=0)
         self._last = 0.0

@@ -34,13 +34,13 @@ def _step(step, fn: str):
     """``step`` as an int, or an int array, of whole numbers >= 0; or an error naming it."""
     accepted = "a whole number >= 0 or an array of them (the updates already made)"
     if isinstance(step, (bool, np.bool_)):
-        raise TypeError(f"{fn}: step must be {accepted}, got {_checks._got(step)}")
+        raise TypeError(f"{fn}: step must be {accepted}, got {_checks.describe(step)}")
     if isinstance(step, numbers.Integral):
         if step < 0:
             raise ValueError(f"{fn}: step must be {accepted}, got {step!r}")
         return int(step)
     if _checks.is_number(step):
-        raise TypeError(f"{fn}: step must be {accepted}, got {_checks._got(step)}")
+        raise TypeError(f"{fn}: step must be {accepted}, got {_checks.describe(step)}")
     array = _checks.numeric_array(f"{fn}: step", step)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{fn}: step must be {accepted}, got an array of dtype {array.dtype}")
@@ -105,7 +105,7 @@ def piecewise_constant(step, *, boundaries: Sequence[int], values: Sequence[floa
     step = _step(step, fn)
     for name, given in (("boundaries", boundaries), ("values", values)):
         if isinstance(given, (str, bytes)) or not isinstance(given, (Sequence, np.ndarray)) or not len(given):
-            raise TypeError(f"{fn}: {name} must be a non-empty list of numbers, got {_checks._got(given)}")
+            raise TypeError(f"{fn}: {name} must be a non-empty list of numbers, got {_checks.describe(given)}")
     bounds = [_checks.positive_int(f"{fn}: boundaries", b, minimum=0) for b in boundaries]
     if any(b >= c for b, c in zip(bounds, bounds[1:])):
         raise ValueError(f"{fn}: boundaries must be strictly increasing, got {list(boundaries)}")
@@ -183,7 +183,7 @@ def _rate_of(learning_rate, fn: str) -> Callable[[int], float]:
         return lambda step: rate
     raise TypeError(
         f"{fn}: learning_rate must be a number > 0 or a schedule (a function of the step), "
-        f"got {_checks._got(learning_rate)}"
+        f"got {_checks.describe(learning_rate)}"
     )
 
 
@@ -262,7 +262,7 @@ def _rates(rate_of, steps: int, fn: str) -> np.ndarray:
 def descend_seeds(X, y, *, seeds, **settings) -> np.ndarray:
     """``descend(X, y, rng=seed, **settings)`` for every seed: paths of shape ``(len(seeds), steps + 1, 2)``."""
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (Sequence, np.ndarray, range)) or not len(seeds):
-        raise TypeError(f"descend_seeds: seeds must be a non-empty list of int seeds >= 0, got {_checks._got(seeds)}")
+        raise TypeError(f"descend_seeds: seeds must be a non-empty list of int seeds >= 0, got {_checks.describe(seeds)}")
     seeds = [_checks.positive_int("descend_seeds: seeds", seed, minimum=0) for seed in seeds]
     return np.stack([descend(X, y, rng=seed, **settings) for seed in seeds])
 

@@ -55,12 +55,12 @@ _force_arrays = False
 
 def _check_model_and_optimizer(model, optimizer) -> None:
     if not isinstance(model, Dense):
-        raise TypeError(f"fit: model must be a course_utils.models.Dense, got {_checks._got(model)}")
+        raise TypeError(f"fit: model must be a course_utils.models.Dense, got {_checks.describe(model)}")
     _checks.not_keras_string("fit: optimizer", optimizer, "course_utils.SGD(0.01)")
     if not isinstance(optimizer, Optimizer):
         keras = " (a Keras optimizer: use course_utils.SGD or course_utils.Adam)" if "keras" in type(optimizer).__module__ else ""
         raise TypeError(
-            f"fit: optimizer must be an optimizer object such as course_utils.SGD(0.01), got {_checks._got(optimizer)}{keras}"
+            f"fit: optimizer must be an optimizer object such as course_utils.SGD(0.01), got {_checks.describe(optimizer)}{keras}"
         )
     if not optimizer.matches(model.parameters):
         raise ValueError("fit: optimizer has already trained another model (its state has other shapes); pass a new one")
@@ -99,10 +99,10 @@ def fit(
     rng = _checks.rng_from(rng, "fit: rng")
     verbose = check_verbose("fit: verbose", verbose)
     if file is not None and not callable(getattr(file, "write", None)):
-        raise TypeError(f"fit: file must be None (sys.stdout) or a text file, got {_checks._got(file)}")
+        raise TypeError(f"fit: file must be None (sys.stdout) or a text file, got {_checks.describe(file)}")
     X, y = _checks.paired_arrays(X, y, "fit", check_finite=True)
-    X1 = np.hstack([model._inputs(X, "fit"), np.ones((len(X), 1))])  # a column of ones carries the bias
-    y = model._targets(loss, y, len(X), "fit")
+    X1 = np.hstack([model.checked_inputs(X, "fit"), np.ones((len(X), 1))])  # a column of ones carries the bias
+    y = model.checked_targets(loss, y, len(X), "fit")
     (X1, y), (X1_val, y_val) = train_validation_split(X1, y, validation_split, fn="fit")
     steps = -(-len(X1) // batch_size)
     batching.check_updates("fit", epochs * steps, f"epochs={epochs} with {len(X1)} samples and batch_size={batch_size}")
@@ -110,7 +110,7 @@ def fit(
     history = History(params={"epochs": epochs, "steps": steps, "batch_size": batch_size})
 
     # --- training
-    step = model._step_function(loss)
+    step = model.step_function(loss)
     one_by_one = _one_sample_loop.supported(model, loss, optimizer, batch_size) and not _force_arrays
     if one_by_one:  # one sample, one weight per step: Python floats, the same operations (see _one_sample_loop)
         xs, ts = X1[:, 0].tolist(), y[:, 0].tolist()
@@ -122,11 +122,11 @@ def fit(
         bar.start_epoch(epoch)
         if one_by_one:
             order = (range(len(X1)) if shuffle is False
-                     else np.concatenate(batching._batch_indices(len(X1), 1, steps, shuffle, rng)).tolist())
+                     else np.concatenate(batching.batch_indices(len(X1), 1, shuffle=shuffle, rng=rng)).tolist())
             epoch_loss = _one_sample_loop.train_epoch(model, loss, order, xs, ts, optimizer, history, bar, _diverged)
         else:
             if in_order is None:
-                indices = batching._batch_indices(len(X1), batch_size, steps, shuffle, rng)
+                indices = batching.batch_indices(len(X1), batch_size, shuffle=shuffle, rng=rng)
                 batches = [(X1[batch], y[batch], len(batch)) for batch in indices]
             else:
                 batches = in_order
@@ -135,7 +135,7 @@ def fit(
         history.epoch.append(epoch)
         logs = {}
         if len(X1_val):
-            logs["val_loss"] = model._loss_and_gradient(X1_val, y_val, loss)[0]
+            logs["val_loss"] = step(X1_val, y_val)[0]
             history.history.setdefault("val_loss", []).append(logs["val_loss"])
         bar.end_epoch(history.history["loss"][-1], logs)
     return history

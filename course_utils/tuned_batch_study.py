@@ -182,7 +182,7 @@ class TunedSteps:
 
 def _list(fn, name, values, check) -> list:
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)) or not len(values):
-        raise TypeError(f"{fn}: {name} must be a non-empty list, got {_checks._got(values)}")
+        raise TypeError(f"{fn}: {name} must be a non-empty list, got {_checks.describe(values)}")
     return [check(f"{fn}: {name}", v) for v in values]
 
 

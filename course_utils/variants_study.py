@@ -100,16 +100,16 @@ def compare_variants(variants: dict, *, seeds, target: float, epochs: int, learn
     """
     if not isinstance(variants, dict) or not variants:
         raise TypeError(f"compare_variants: variants must be a non-empty dict {{name: (batch_size, replacement)}}, "
-                        f"got {_checks._got(variants)}")
+                        f"got {_checks.describe(variants)}")
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"compare_variants: seeds must be a list or range of int seeds >= 0, got {_checks._got(seeds)}")
+        raise TypeError(f"compare_variants: seeds must be a list or range of int seeds >= 0, got {_checks.describe(seeds)}")
     seeds = [_checks.positive_int("compare_variants: seeds", s, minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("compare_variants: seeds must hold at least one seed, got none")
     for name, variant in variants.items():
         if not isinstance(variant, tuple) or len(variant) != 2:
             raise TypeError(f"compare_variants: variants[{name!r}] must be (batch_size, replacement), "
-                            f"got {_checks._got(variant)}")
+                            f"got {_checks.describe(variant)}")
     table = {name: {} for name in variants}
     for seed in seeds:
         X, y = linear_regression(n_samples, rng=seed)
