@@ -217,6 +217,20 @@ def test_a_spare_goes_only_to_its_own_recipe_and_never_twice(monkeypatch):
     assert last_spare.stopped and pool.spares == []
 
 
+def test_a_spare_not_handed_out_in_time_is_stopped(monkeypatch):
+    import time
+
+    monkeypatch.setattr(warm_kernels, "WarmKernel", FakeKernel)
+    pool = warm_kernels.WarmKernels(idle_seconds=0.2)
+    recipe = warm_kernels.Recipe(Sandbox(), "python3")
+    pool.take(recipe, keep=1, warm_after=0)
+    spare = pool.spares[0]
+    handed = pool.take(recipe, keep=1, warm_after=0)  # the first spare is handed out: its timer does nothing
+    time.sleep(0.6)
+    assert handed is spare and not spare.stopped
+    assert pool.spares == [] and FakeKernel.made[-1].stopped  # the second spare waited too long
+
+
 def test_kernel_threads_share_the_cores_among_every_kernel_alive(monkeypatch):
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)))
     assert kernel_threads(2, []) == 2  # 2 workers x (1 grading + 1 spare)

@@ -20,8 +20,9 @@ A spare is kept only for the same :class:`Recipe` (sandbox, limits, kernel and i
 arguments); another assignment's kernel is started fresh and the old spares are
 stopped. A process keeps spares only once it has graded ``warm_after`` submissions
 of the recipe, so a one-submission ``nbgrader autograde`` starts no kernel it will
-not use. Spares left when the process ends are stopped (and bubblewrap's
-``--die-with-parent`` stops them if it is killed).
+not use. A spare not handed out within :data:`IDLE_SECONDS` is stopped (a
+formgrader server lives on between runs), and so are the spares left when the
+process ends (bubblewrap's ``--die-with-parent`` stops them if it is killed).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 
 from jupyter_client.launcher import launch_kernel
@@ -113,23 +115,32 @@ class WarmKernel:
                 pass
 
 
+IDLE_SECONDS = 300
+"""A spare not handed out within this time is stopped (formgrader's server lives on between runs)."""
+
+
 class WarmKernels:
     """The spares of one grading process; :func:`take` hands out a kernel for one submission."""
 
-    def __init__(self):
+    def __init__(self, idle_seconds: float = IDLE_SECONDS):
         self.spares: list[WarmKernel] = []
         self.taken: collections.Counter = collections.Counter()
+        self.idle_seconds = idle_seconds
+        self.lock = threading.Lock()
 
     def take(self, recipe: Recipe, keep: int = 1, warm_after: int = 1) -> WarmKernel:
         """A started kernel of ``recipe`` (a spare, else one started now); then ``keep`` spares of it, if warm."""
-        kernel = None
-        for spare in list(self.spares):
-            if spare.recipe == recipe and spare.alive() and kernel is None:
-                kernel = spare
-                self.spares.remove(spare)
-            elif spare.recipe != recipe or not spare.alive():
-                self.spares.remove(spare)
-                spare.stop()
+        kernel, unwanted = None, []
+        with self.lock:
+            for spare in list(self.spares):
+                if spare.recipe == recipe and spare.alive() and kernel is None:
+                    kernel = spare
+                    self.spares.remove(spare)
+                elif spare.recipe != recipe or not spare.alive():
+                    self.spares.remove(spare)
+                    unwanted.append(spare)
+        for spare in unwanted:
+            spare.stop()
         if kernel is None:
             kernel = WarmKernel(recipe)
         else:
@@ -137,12 +148,27 @@ class WarmKernels:
         self.taken[recipe] += 1
         if self.taken[recipe] > warm_after:
             while len(self.spares) < keep:
-                self.spares.append(WarmKernel(recipe))
+                self._keep(WarmKernel(recipe))
         return kernel
+
+    def _keep(self, spare: WarmKernel) -> None:
+        with self.lock:
+            self.spares.append(spare)
+        timer = threading.Timer(self.idle_seconds, self._expire, args=(spare,))
+        timer.daemon = True
+        timer.start()
+
+    def _expire(self, spare: WarmKernel) -> None:
+        with self.lock:
+            if spare not in self.spares:
+                return  # handed out, or stopped already
+            self.spares.remove(spare)
+        spare.stop()
 
     def stop(self) -> None:
         """Stop every spare (when the process ends)."""
-        spares, self.spares = self.spares, []
+        with self.lock:
+            spares, self.spares = self.spares, []
         for spare in spares:
             spare.stop()
 
