@@ -30,10 +30,6 @@ def _weighting(fn: str, weighting) -> str:
     return _checks.choice(f"{fn}: weighting", weighting, WEIGHTINGS)
 
 
-def _theta(fn: str, theta) -> np.ndarray:
-    return gd._theta(theta, fn)
-
-
 def _sgd_step(theta: np.ndarray, gradient: np.ndarray, learning_rate: float) -> np.ndarray:
     """``theta`` (a checked copy) after one plain SGD update, ``theta - learning_rate * gradient``."""
     SGD(learning_rate).update([theta], [gradient])
@@ -84,7 +80,7 @@ def accumulated_gradient(theta, X, y, micro_batch_size: int, *, weighting: str =
     and the micro-batches' mean gradients are summed with ``micro_batch_weights``.
     """
     fn = "accumulated_gradient"
-    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    theta, (X, y) = gd.checked_theta(theta, fn), _batch(fn, X, y)
     micro_batch_size = _checks.positive_int(f"{fn}: micro_batch_size", micro_batch_size)
     weighting = _weighting(fn, weighting)
     parts = batching.batch_indices(len(X), micro_batch_size, shuffle=False)
@@ -101,7 +97,7 @@ def accumulation_step(
     """``theta - learning_rate * accumulated_gradient(...)``: one update from all micro-batches, shape ``(2,)``."""
     fn = "accumulation_step"
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
-    theta = _theta(fn, theta)
+    theta = gd.checked_theta(theta, fn)
     return _sgd_step(theta, accumulated_gradient(theta, X, y, micro_batch_size, weighting=weighting), learning_rate)
 
 
@@ -116,7 +112,7 @@ def replica_step(theta, X, y, shares, *, learning_rate: float) -> np.ndarray:
     """
     fn = "replica_step"
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
-    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    theta, (X, y) = gd.checked_theta(theta, fn), _batch(fn, X, y)
     if isinstance(shares, (str, bytes, dict)) or not hasattr(shares, "__len__") or len(shares) == 0:
         raise TypeError(f"{fn}: shares must be a non-empty list of whole numbers >= 0, got {_checks.describe(shares)}")
     counts = [_checks.positive_int(f"{fn}: shares[{i}]", s, minimum=0) for i, s in enumerate(shares)]
@@ -134,7 +130,7 @@ def big_batch_step(theta, X, y, *, learning_rate: float) -> np.ndarray:
     """One plain SGD update on the whole batch at once: ``theta - learning_rate * gd.gradient(theta, X, y)``."""
     fn = "big_batch_step"
     learning_rate = _checks.positive_float(f"{fn}: learning_rate", learning_rate)
-    theta, (X, y) = _theta(fn, theta), _batch(fn, X, y)
+    theta, (X, y) = gd.checked_theta(theta, fn), _batch(fn, X, y)
     return _sgd_step(theta, gd.gradient(theta, X, y), learning_rate)
 
 

@@ -87,12 +87,16 @@ def _units(loss: losses.Loss, y: np.ndarray) -> int:
     return 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
 
 
-def train(X, y, *, loss, activation, batch_size: int, learning_rate: float, epochs: int, seed: int) -> History:
-    """Fit a fresh Dense (weights from ``seed``) with SGD; shuffling is seeded too. Raises FloatingPointError on divergence."""
-    X, y = _checks.paired_arrays(X, y, "train", check_finite=True)
-    rng = _checks.rng_from(seed, "train: seed")  # an int seed >= 0 or a Generator
+def history_for(X, y, *, loss, activation, batch_size: int, learning_rate: float, epochs: int, seed: int) -> History:
+    """The History of one slider setting: a fresh Dense (weights from ``seed``) fitted with SGD, shuffling seeded too.
+
+    Raises FloatingPointError on divergence. (``batch_size_study.train`` is another
+    function: it times each epoch and returns a ``Run``.)
+    """
+    X, y = _checks.paired_arrays(X, y, "history_for", check_finite=True)
+    rng = _checks.rng_from(seed, "history_for: seed")  # an int seed >= 0 or a Generator
     n_inputs = 1 if X.ndim == 1 else X.shape[1]
-    model = Dense(n_inputs, _units(losses.get(loss, "train: loss"), y), activation, rng=seed)
+    model = Dense(n_inputs, _units(losses.get(loss, "history_for: loss"), y), activation, rng=seed)
     rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else rng
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
         return fit(model, X, y, loss=loss, optimizer=SGD(learning_rate), batch_size=batch_size,
@@ -178,7 +182,7 @@ class BatchSizeExplorer(widgets.VBox):
             f"total updates = {steps} × {settings['epochs']} epochs = {steps * settings['epochs']}"
         )
         try:
-            self.history = train(self.X, self.y, loss=self.loss, activation=self.activation, seed=self.seed, **settings)
+            self.history = history_for(self.X, self.y, loss=self.loss, activation=self.activation, seed=self.seed, **settings)
             result, curves = self._result(), (self.history.step_losses, self.history.history["loss"])
             note = diverging_note(self.history.step_losses)
             if note:

@@ -18,8 +18,8 @@ from course_utils import _checks, batching
 from course_utils.optimizers import SGD, unused_copy
 
 
-def _inputs(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
-    """x as shape ``(m,)`` from X of shape ``(m,)`` or ``(m, 1)``; y as ``(m,)``; finite numbers."""
+def checked_data(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
+    """x as floats ``(m,)`` from X ``(m,)`` or ``(m, 1)``, y as ``(m,)``, all finite; or an error naming ``fn``."""
     X, y = _checks.paired_arrays(X, y, fn, check_finite=True)
     if X.ndim == 2 and X.shape[1] == 1:
         X = X[:, 0]
@@ -28,7 +28,8 @@ def _inputs(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
     return X.astype(float), y.astype(float)
 
 
-def _theta(theta, fn: str) -> np.ndarray:
+def checked_theta(theta, fn: str) -> np.ndarray:
+    """A float copy of ``theta``, ``[theta0, theta1]`` of shape ``(2,)``, finite; or an error naming ``fn``."""
     theta = _checks.finite(f"{fn}: theta", _checks.numeric_array(f"{fn}: theta", theta, dtype=float)).copy()
     if theta.shape != (2,):
         raise ValueError(f"{fn}: theta must be [theta0, theta1] (shape (2,)), got shape {theta.shape}")
@@ -37,14 +38,14 @@ def _theta(theta, fn: str) -> np.ndarray:
 
 def cost(theta, X, y) -> float:
     """Seed 004's ``J(theta) = 1/(2m) * sum((theta0 + theta1*x - y)**2)``; X ``(m,)`` or ``(m, 1)``, y ``(m,)``."""
-    theta, (x, y) = _theta(theta, "cost"), _inputs(X, y, "cost")
+    theta, (x, y) = checked_theta(theta, "cost"), checked_data(X, y, "cost")
     error = theta[0] + theta[1] * x - y
     return float(error @ error) / (2 * len(x))
 
 
 def gradient(theta, X, y) -> np.ndarray:
     """``[dJ/dtheta0, dJ/dtheta1] = [mean(error), mean(error * x)]``, shape ``(2,)``; divides by ``len(y)``."""
-    theta, (x, y) = _theta(theta, "gradient"), _inputs(X, y, "gradient")
+    theta, (x, y) = checked_theta(theta, "gradient"), checked_data(X, y, "gradient")
     return _gradient(theta, x, y)
 
 
@@ -55,7 +56,7 @@ def _gradient(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def least_squares(X, y) -> np.ndarray:
     """The exact minimiser of ``cost``: ``[theta0, theta1]``, shape ``(2,)``."""
-    x, y = _inputs(X, y, "least_squares")
+    x, y = checked_data(X, y, "least_squares")
     A = np.column_stack([np.ones_like(x), x])
     return np.linalg.lstsq(A, y, rcond=None)[0]
 
@@ -93,12 +94,12 @@ def gradient_descent(
     ``Adam(0.1)``) given instead of ``learning_rate``; a copy of it is trained.
     """
     fn = "gradient_descent"
-    x, y = _inputs(X, y, fn)
+    x, y = checked_data(X, y, fn)
     batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
     epochs = _checks.positive_int(f"{fn}: epochs", epochs)
     optimizer = _optimizer(fn, learning_rate, optimizer)
     replacement = _checks.flag(f"{fn}: replacement", replacement)
-    theta, rng = _theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
+    theta, rng = checked_theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
     updates = epochs * batching.steps_per_epoch(len(x), batch_size)
     batching.check_updates(fn, updates, f"epochs={epochs} with {len(x)} samples and batch_size={batch_size}",
                            remedy="the path keeps one row per update; lower epochs or raise batch_size")
@@ -147,7 +148,7 @@ def gradient_noise(theta, X, y, batch_size: int, *, n_draws: int = 200, rng=None
     times ``sqrt((n - b) / (n - 1))`` because a batch holds distinct samples.
     """
     fn = "gradient_noise"
-    theta, (x, y) = _theta(theta, fn), _inputs(X, y, fn)
+    theta, (x, y) = checked_theta(theta, fn), checked_data(X, y, fn)
     batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
     n_draws = _checks.positive_int(f"{fn}: n_draws", n_draws)
     if n_draws > 10**6:
@@ -171,7 +172,7 @@ def predicted_gradient_noise(theta, X, y, batch_size: int, *, without_replacemen
     ``sqrt((n - b) / (n - 1))`` for ``b`` distinct samples (``without_replacement=True``).
     """
     fn = "predicted_gradient_noise"
-    theta, (x, y) = _theta(theta, fn), _inputs(X, y, fn)
+    theta, (x, y) = checked_theta(theta, fn), checked_data(X, y, fn)
     batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
     without_replacement = _checks.flag(f"{fn}: without_replacement", without_replacement)
     n = len(x)

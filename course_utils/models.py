@@ -132,7 +132,7 @@ class Dense:
         return value, [grad[:-1], grad[-1]]
 
     def checked_targets(self, loss, y, n_samples: int, fn: str) -> np.ndarray:
-        """y checked and shaped for ``loss`` (a ``losses.Loss``, as ``losses.get`` returns it), or an error naming ``fn``.
+        """y checked and shaped for ``loss`` (a ``losses.Loss``: ``losses.get(name)``), or an error naming ``fn``.
 
         ``(n_samples, units)`` floats, or integer labels for the sparse loss;
         refuses a cross-entropy on a linear output (it would be clipped).

@@ -29,7 +29,7 @@ def _problem(X, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
     return X.astype(float), y.astype(float)
 
 
-def _theta(theta, n_features: int, fn: str) -> np.ndarray:
+def _weights(theta, n_features: int, fn: str) -> np.ndarray:
     theta = _checks.finite(f"{fn}: theta", _checks.numeric_array(f"{fn}: theta", theta, dtype=float))
     if theta.shape != (n_features,):
         raise ValueError(f"{fn}: theta must have shape ({n_features},), one weight per feature, got {theta.shape}")
@@ -39,14 +39,14 @@ def _theta(theta, n_features: int, fn: str) -> np.ndarray:
 def cost(theta, X, y) -> float:
     """``J(theta) = 1/(2m) * sum((X @ theta - y)**2)`` on all m samples."""
     X, y = _problem(X, y, "cost")
-    error = X @ _theta(theta, X.shape[1], "cost") - y
+    error = X @ _weights(theta, X.shape[1], "cost") - y
     return float(error @ error) / (2 * len(y))
 
 
 def per_sample_gradients(theta, X, y) -> np.ndarray:
     """Each sample's gradient of ``J``, shape ``(n_samples, n_features)``; their mean is the full gradient."""
     X, y = _problem(X, y, "per_sample_gradients")
-    theta = _theta(theta, X.shape[1], "per_sample_gradients")
+    theta = _weights(theta, X.shape[1], "per_sample_gradients")
     return X * (X @ theta - y)[:, None]
 
 

@@ -204,7 +204,7 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
     run diverged.
     """
     fn = "descend"
-    x, y = gd._inputs(X, y, fn)
+    x, y = gd.checked_data(X, y, fn)
     batch_size = _checks.positive_int(f"{fn}: batch_size", batch_size)
     if batch_size > len(x):
         raise ValueError(f"{fn}: batch_size must be at most n_samples={len(x)}, got {batch_size}")
@@ -212,7 +212,7 @@ def descend(X, y, *, batch_size: int, learning_rate, steps: int, optimizer: str 
     batching.check_updates(fn, steps, f"steps={steps}", remedy="the path keeps one row per update; lower steps")
     rate_of = _rate_of(learning_rate, fn)
     optimizer = _optimizer(fn, optimizer)
-    theta, rng = gd._theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
+    theta, rng = gd.checked_theta(theta, fn), _checks.rng_from(rng, f"{fn}: rng")
     rates = _rates(rate_of, steps, fn)
     n_batches = len(x) // batch_size  # per epoch; the partial last batch is skipped
     order = np.concatenate([rng.permutation(len(x))[: n_batches * batch_size]

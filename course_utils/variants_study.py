@@ -29,7 +29,7 @@ def excess_cost(path, X, y) -> np.ndarray:
     path = _checks.numeric_array(f"{fn}: path", path, dtype=float)
     if path.ndim != 2 or path.shape[1] != 2:
         raise ValueError(f"{fn}: path must have shape (n_updates + 1, 2), got {path.shape}")
-    x, y = gd._inputs(X, y, fn)
+    x, y = gd.checked_data(X, y, fn)
     error = path[:, [0]] + path[:, [1]] * x - y  # one row per theta
     best = gd.cost(gd.least_squares(x, y), x, y)
     return np.maximum(np.einsum("ij,ij->i", error, error) / (2 * len(x)) - best, 0.0)

@@ -228,8 +228,8 @@ def test_gradient_noise_falls_as_one_over_sqrt_b_over_seeds(lesson):
 
 
 def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
-    """The explorer's own training (course_utils.explorer.train) on the lesson's data, over seeds."""
-    from course_utils.explorer import train
+    """The explorer's own training (course_utils.explorer.history_for) on the lesson's data, over seeds."""
+    from course_utils.explorer import history_for as train
 
     X, y = lesson["X"], lesson["y"]
     for seed in lesson["SEEDS"]:
