@@ -386,10 +386,13 @@ def main(argv: list[str] | None = None) -> int:
     except ManifestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except subprocess.CalledProcessError as error:
+        print(f"error: {' '.join(error.cmd[2:5])} failed (exit {error.returncode})", file=sys.stderr)
+        return 2
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} copies differ from {MANIFEST}" +
+        print(f"{len(problems)} differences from {MANIFEST}" +
               ("; the rest are not generated: fix them by hand" if args.write else "; run --write"),
               file=sys.stderr)
     return 1 if problems else 0
