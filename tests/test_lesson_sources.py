@@ -56,14 +56,15 @@ def test_lesson_is_what_its_source_generates(source):
     notebook = lesson_sources.notebook_of(source)
     assert notebook.exists(), f"{source.name} has no lesson {notebook.name}: run `make lessons`"
     committed = nbformat.read(notebook, as_version=4)
-    generated = nbformat.reads(lesson_sources.generate(source, committed), as_version=4)
+    text = lesson_sources.generate(source, committed)
+    generated = nbformat.reads(text, as_version=4)
     where = first_difference(committed, generated)
     assert where is None, f"{notebook.name} is out of date with {source.name}: {where}; run `make lessons` and commit"
     assert committed.metadata == generated.metadata, (
         f"{notebook.name}: notebook metadata {dict(committed.metadata)} but {source.name}'s header gives "
         f"{dict(generated.metadata)}; run `make lessons`"
     )
-    assert notebook.read_text(encoding="utf-8") == lesson_sources.generate(source, committed), (
+    assert notebook.read_text(encoding="utf-8") == text, (
         f"{notebook.name}: same cells as {source.name} but not written as `make lessons` writes it "
         "(cell ids or JSON layout); run `make lessons` and commit"
     )
