@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# What `make test` adds: pytest, Playwright, Hypothesis, the PostgreSQL driver, Dask (pyproject's "test" extra).
+# What `make test` adds: pytest, Playwright, Hypothesis, the PostgreSQL driver, Dask, jupytext (pyproject's "test" extra).
 TEST_STAMP := $(VENV)/.installed-test
 # nbgrader runs `alembic` by name when it creates a gradebook: put the venv's tools on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 
 # What the tests need in addition.
 $(TEST_STAMP): $(STAMP)
-	@echo "==> installing the test tools: pytest, Playwright, Hypothesis, psycopg2, Dask"
+	@echo "==> installing the test tools: pytest, Playwright, Hypothesis, psycopg2, Dask, jupytext"
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(TEST_STAMP)
 
