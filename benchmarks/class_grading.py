@@ -61,6 +61,10 @@ def _cases(assignment: str) -> dict[str, dict]:
     return cases
 
 
+CASE_NAMES: dict[tuple[str, str], str] = {}
+"""The known submission each (student, assignment) handed in, for the report of a wrong score."""
+
+
 def build_class(course: pathlib.Path, students: int, assignments) -> dict[tuple[str, str], float]:
     """A course in ``course`` with every assignment generated and handed in; the expected scores."""
     from grading_harness import make_submission, nbgrader_ok, read
@@ -79,6 +83,7 @@ def build_class(course: pathlib.Path, students: int, assignments) -> dict[tuple[
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(make_submission(release, assignment, case), str(folder / f"{assignment}.ipynb"))
             expected[student, assignment] = float(case["score"])
+            CASE_NAMES[student, assignment] = name
     return expected
 
 
@@ -159,7 +164,10 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2),
                 if "ERROR" in log or "FAILED" in log:
                     failed_logs.append(log[-500:])
             count, got = len(expected), _scores(course, expected)
-            wrong = sum(got[key] != score for key, score in expected.items())
+            mismatches = [f"{student}/{assignment} ({CASE_NAMES[student, assignment]}): expected {score}, got "
+                          f"{got[student, assignment]}" for (student, assignment), score in expected.items()
+                          if got[student, assignment] != score]
+            wrong = len(mismatches)
             serial_scores = serial_scores if n is not None else got
             one_worker = next((r["seconds"] for r in rows if r["workers"] == 1 and r["extra"] == extra), None)
             rows.append({"mode": label, "workers": n, "extra": extra, "submissions": count, "seconds": seconds,
@@ -167,7 +175,7 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2),
                          "speedup_vs_1_worker": one_worker / seconds if one_worker and n else None,
                          "peak_MB": peak / 2**20, "scores_match": wrong == 0, "wrong": wrong,
                          "same_as_serial": got == serial_scores if serial_scores is not None else None,
-                         "error": "\n".join(failed_logs)[:1000], **{f"s/{a}": round(t, 2) for a, t in each.items()}})
+                         "mismatches": mismatches, "error": "\n".join(failed_logs + mismatches)[:3000], **{f"s/{a}": round(t, 2) for a, t in each.items()}})
             shutil.rmtree(course, ignore_errors=True)
     return rows
 
@@ -193,7 +201,7 @@ def main() -> None:
         import json
 
         pathlib.Path(args.json).write_text(json.dumps(rows, indent=1))
-    print(_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra")}
+    print(_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra", "mismatches")}
                   for row in rows]))
     print("\nseconds per submission, by assignment (each run's start-up included)")
     print(_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
