@@ -28,13 +28,6 @@ and 10**6 updates of the course's small models run in seconds, not hours.
 A larger request is an error (see ``check_updates``), not a hang.
 """
 
-MAX_KERAS_UPDATES = 100_000
-"""The most updates one call of a helper that trains a Keras model may make
-(``keras_tools.count_steps``, ``tuned_batch_study``): Keras takes about a
-millisecond per step on these models, so 10**5 updates are a few minutes.
-"""
-
-
 def steps_per_epoch(n_samples: int, batch_size: int | None = None, *, drop_remainder: bool = False) -> int:
     """Number of updates in one epoch: ``ceil(n_samples / batch_size)``.
 

@@ -14,7 +14,15 @@ import sys
 
 import numpy as np
 
-from course_utils import _checks, batching
+from course_utils import _checks
+
+MAX_KERAS_UPDATES = 100_000
+"""The most updates one call of a helper that trains a Keras model may make
+(``count_steps``, ``tuned_batch_study``): Keras takes about a millisecond per
+step on these models, so 10**5 updates are a few minutes. (Kept here, not in
+``batching``: a grading kernel that gets this module must not get ``batching``,
+which holds ex01's answers; tests/test_grading_security.py checks it.)
+"""
 
 
 @contextlib.contextmanager
@@ -86,7 +94,7 @@ def count_steps(n_samples: int, batch_size: int | None, epochs: int, **fit_kwarg
     """Fit a one-weight model on ``n_samples`` zeros and return what the StepCounter saw.
 
     ``n_samples`` is at most 10**6 and ``epochs * ceil(n_samples / batch_size)`` at most
-    ``batching.MAX_KERAS_UPDATES`` (Keras is slow per step).
+    ``MAX_KERAS_UPDATES`` (Keras is slow per step).
     """
     n_samples = _checks.positive_int("count_steps: n_samples", n_samples)
     if n_samples > 10**6:
@@ -94,8 +102,8 @@ def count_steps(n_samples: int, batch_size: int | None, epochs: int, **fit_kwarg
     batch_size = _checks.optional_int("count_steps: batch_size", batch_size)
     epochs = _checks.positive_int("count_steps: epochs", epochs)
     steps = epochs * -(-n_samples // (batch_size or 32))
-    if steps > batching.MAX_KERAS_UPDATES:
-        raise ValueError(f"count_steps: epochs * steps_per_epoch must be at most {batching.MAX_KERAS_UPDATES} "
+    if steps > MAX_KERAS_UPDATES:
+        raise ValueError(f"count_steps: epochs * steps_per_epoch must be at most {MAX_KERAS_UPDATES} "
                          f"(Keras is slow per step), got {steps}")
     model = dense_model(1)
     model.compile(optimizer="sgd", loss="mse")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils import _checks, batching, datasets
-from course_utils import keras_tools  # noqa: F401  (imports Keras quietly)
+from course_utils import _checks, datasets
+from course_utils import keras_tools  # first: imports Keras quietly
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -84,8 +84,8 @@ def _checked(fn, X, y, X_test, y_test, target_accuracy, max_updates):
             raise ValueError(f"{fn}: {name} must have shape (n_samples, 64) (flat 8x8 digits), got {array.shape}")
     target_accuracy = _checks.number_in(f"{fn}: target_accuracy", target_accuracy, 0, 1, closed_high=True)
     max_updates = _checks.positive_int(f"{fn}: max_updates", max_updates)
-    if max_updates > batching.MAX_KERAS_UPDATES:
-        raise ValueError(f"{fn}: max_updates must be at most {batching.MAX_KERAS_UPDATES} (Keras is slow per step), "
+    if max_updates > keras_tools.MAX_KERAS_UPDATES:
+        raise ValueError(f"{fn}: max_updates must be at most {keras_tools.MAX_KERAS_UPDATES} (Keras is slow per step), "
                          f"got {max_updates}")
     return X.astype("float32"), y, X_test.astype("float32"), y_test, target_accuracy, max_updates
 
