@@ -186,16 +186,21 @@ def _list(fn, name, values, check) -> list:
     return [check(f"{fn}: {name}", v) for v in values]
 
 
+def _sizes_and_rates(fn: str, n_samples: int, batch_sizes, learning_rates) -> tuple[list[int], list[float]]:
+    """The checked batch sizes (each at most ``n_samples``) and learning rates."""
+    sizes = _list(fn, "batch_sizes", batch_sizes, _checks.positive_int)
+    if max(sizes) > n_samples:
+        raise ValueError(f"{fn}: batch_sizes must be <= n_samples={n_samples}, got {max(sizes)}")
+    return sizes, _list(fn, "learning_rates", learning_rates, _checks.positive_float)
+
+
 def tune(X, y, X_test, y_test, *, batch_sizes, learning_rates, seeds, target_accuracy: float = 0.9,
          max_updates: int = 300) -> TunedSteps:
     """``steps_to_accuracy`` for every batch size, learning rate and seed (the same rate grid for every size)."""
     fn = "tune"
     X, y, X_test, y_test, target_accuracy, max_updates = _checked(
         fn, X, y, X_test, y_test, target_accuracy, max_updates)
-    sizes = _list(fn, "batch_sizes", batch_sizes, _checks.positive_int)
-    if max(sizes) > len(X):
-        raise ValueError(f"{fn}: batch_sizes must be <= n_samples={len(X)}, got {max(sizes)}")
-    rates = _list(fn, "learning_rates", learning_rates, _checks.positive_float)
+    sizes, rates = _sizes_and_rates(fn, len(X), batch_sizes, learning_rates)
     seeds = _list(fn, "seeds", seeds, lambda name, s: _checks.positive_int(name, s, minimum=0))
     steps = np.full((len(sizes), len(rates), len(seeds)), np.nan)
     for k, i, j in np.ndindex(steps.shape):
@@ -281,10 +286,7 @@ def time_to_accuracy(X, y, X_test, y_test, *, batch_sizes, learning_rates, seed:
     fn = "time_to_accuracy"
     X, y, X_test, y_test, target_accuracy, max_updates = _checked(
         fn, X, y, X_test, y_test, target_accuracy, max_updates)
-    sizes = _list(fn, "batch_sizes", batch_sizes, _checks.positive_int)
-    if max(sizes) > len(X):
-        raise ValueError(f"{fn}: batch_sizes must be <= n_samples={len(X)}, got {max(sizes)}")
-    rates = _list(fn, "learning_rates", learning_rates, _checks.positive_float)
+    sizes, rates = _sizes_and_rates(fn, len(X), batch_sizes, learning_rates)
     if len(rates) != len(sizes):
         raise ValueError(f"{fn}: learning_rates must have one rate per batch size ({len(sizes)}), got {len(rates)}")
     seed = _checks.positive_int(f"{fn}: seed", seed, minimum=0)

@@ -128,6 +128,17 @@ def new_course(path: pathlib.Path, assignments=("*",)) -> pathlib.Path:
     return path
 
 
+def new_unguarded_course(path: pathlib.Path, assignment: str) -> pathlib.Path:
+    """A course with ``assignment`` generated and PolicyCheck switched off: only the sandbox stands in the way."""
+    course = new_course(path, assignments=[assignment])
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + (
+        "\n# test: the sandbox alone\n"
+        "c.Autograde.sanitize_preprocessors = [p for p in c.Autograde.sanitize_preprocessors "
+        "if p is not PolicyCheck]\n"))
+    return course
+
+
 def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 

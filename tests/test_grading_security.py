@@ -33,6 +33,7 @@ from grading_harness import (
     nbgrader_measured,
     nbgrader_ok,
     new_course,
+    new_unguarded_course,
     read,
     require_sandbox,
     scores,
@@ -264,13 +265,7 @@ COPIERS = {  # wrong answers that would become right if the sandbox let them rea
 def unguarded_course(tmp_path_factory):
     """The course with PolicyCheck switched off, so that only the sandbox stands in the way."""
     require_sandbox()
-    course = new_course(tmp_path_factory.mktemp("sandbox-only"), assignments=[ASSIGNMENT])
-    config = course / "nbgrader_config.py"
-    config.write_text(config.read_text() + (
-        "\n# test: the sandbox alone\n"
-        "c.Autograde.sanitize_preprocessors = [p for p in c.Autograde.sanitize_preprocessors "
-        "if p is not PolicyCheck]\n"))
-    return course
+    return new_unguarded_course(tmp_path_factory.mktemp("sandbox-only"), ASSIGNMENT)
 
 
 def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):

@@ -14,7 +14,7 @@ import re
 import sys
 
 import pytest
-from grading_harness import hand_in, nbgrader_ok, new_course, read, require_sandbox, scores
+from grading_harness import hand_in, nbgrader_ok, new_unguarded_course, read, require_sandbox, scores
 
 from course_utils.grading import warm_kernels
 from course_utils.grading.autograde import kernel_threads
@@ -75,12 +75,7 @@ print('TRACES', sorted(set(traces)))
 def unguarded(tmp_path_factory):
     """ex01 with the policy off (the submissions use os and subprocess): only the sandbox stands in the way."""
     require_sandbox()
-    course = new_course(tmp_path_factory.mktemp("warm"), assignments=[ASSIGNMENT])
-    config = course / "nbgrader_config.py"
-    config.write_text(config.read_text() + (
-        "\nc.Autograde.sanitize_preprocessors = [p for p in c.Autograde.sanitize_preprocessors "
-        "if p is not PolicyCheck]\n"))
-    return course
+    return new_unguarded_course(tmp_path_factory.mktemp("warm"), ASSIGNMENT)
 
 
 def kernels_by_student(log: str) -> dict[str, str]:
