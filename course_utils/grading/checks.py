@@ -6,7 +6,9 @@ Every check raises ``AssertionError`` with a message of the form::
     is the last partial batch counted? Keras keeps it: ceil(n_samples / batch_size)
 
 wrapped to short lines, because ``nbgrader validate`` cuts every line of a
-traceback at 90 characters. Test cells import what they use from here inside
+traceback at 90 characters. Messages are in the notebook's language
+(``messages``): a test's hint and problem are looked up in the catalogue, the
+checks' own phrases are templates with named fields. Test cells import what they use from here inside
 the cell, so a student who redefines a helper in their own cell changes nothing.
 """
 
@@ -16,6 +18,9 @@ import numbers
 import textwrap
 
 import numpy as np
+
+from course_utils.grading import messages
+from course_utils.grading.messages import text
 
 
 def show(value) -> str:
@@ -43,16 +48,27 @@ WIDTH = 68
 
 
 def feedback(problem: str, hint: str = "") -> str:
-    """``problem``, then ``hint`` on the next lines, each wrapped to WIDTH characters."""
-    problem, hint = str(problem)[:MAX_MESSAGE], str(hint)[:MAX_MESSAGE]
-    lines = textwrap.wrap(problem + (":" if hint else ""), WIDTH, break_on_hyphens=False)
+    """``problem``, then ``hint`` on the next lines, each wrapped to WIDTH characters, in the notebook's language."""
+    return _wrapped(_translated(problem), hint)
+
+
+def _translated(value) -> str:
+    return messages.translated(str(value)[:MAX_MESSAGE])
+
+
+def _wrapped(problem: str, hint) -> str:
+    """``problem`` (already in the notebook's language), then ``hint`` (translated here), wrapped."""
+    problem, hint = problem[:MAX_MESSAGE], _translated(hint)
+    lines = textwrap.wrap(text("{problem}:", problem=problem) if hint else problem, WIDTH, break_on_hyphens=False)
     if hint:
-        lines += textwrap.wrap(hint, WIDTH, break_on_hyphens=False)
+        lines += textwrap.wrap(text("{hint}", hint=hint), WIDTH, break_on_hyphens=False)
     return "\n".join(lines)
 
 
 def _message(what: str, expected, got, hint: str) -> str:
-    return feedback(f"expected {show(expected)} {what}, got {show(got)}", hint)
+    problem = text("expected {expected} {what}, got {got}", expected=show(expected), what=_translated(what),
+                   got=show(got))
+    return _wrapped(problem, hint)
 
 
 def _same(expected, got) -> bool:
@@ -82,11 +98,15 @@ def expect_close(what: str, expected, got, hint: str = "", *, atol: float = 1e-6
     if got_array.size == expected.size and got_array.shape != expected.shape:
         got_array = got_array.reshape(expected.shape)  # a (2, 1) column where (2,) was expected is fine
     if got_array.shape != expected.shape:
-        shapes = f"shape {expected.shape} {what}, got shape {got_array.shape}"
-        raise AssertionError(feedback(f"expected {shapes}", hint))
+        problem = text("expected shape {expected} {what}, got shape {got}", expected=expected.shape,
+                       what=_translated(what), got=got_array.shape)
+        raise AssertionError(_wrapped(problem, hint))
     if not np.allclose(got_array, expected, atol=atol, rtol=rtol):
         worst = float(np.max(np.abs(got_array - expected)))
-        raise AssertionError(_message(f"{what} (largest difference {worst:.3g})", expected, got_array, hint))
+        what = text("{what} (largest difference {worst})", what=_translated(what), worst=f"{worst:.3g}")
+        problem = text("expected {expected} {what}, got {got}", expected=show(expected), what=what,
+                       got=show(got_array))
+        raise AssertionError(_wrapped(problem, hint))
 
 
 def expect_true(condition, problem: str, hint: str = "") -> None:
@@ -105,15 +125,19 @@ def expect_raises(what: str, errors, result, hint: str = "", *, names: str | Non
     from course_utils.grading.observe import Raised
 
     errors = errors if isinstance(errors, tuple) else (errors,)
-    accepted = " or ".join(e.__name__ for e in errors)
+    accepted = text(" or ").join(e.__name__ for e in errors)
     if not isinstance(result, Raised):
-        raise AssertionError(feedback(f"expected {accepted} for {what}, but nothing was raised", hint))
+        problem = text("expected {accepted} for {what}, but nothing was raised", accepted=accepted,
+                       what=_translated(what))
+        raise AssertionError(_wrapped(problem, hint))
     if not result.is_a(*errors):
-        problem = f"expected {accepted} for {what}, got {result.name}: {result.message}"
-        raise AssertionError(feedback(problem, hint))
+        problem = text("expected {accepted} for {what}, got {name}: {message}", accepted=accepted,
+                       what=_translated(what), name=result.name, message=result.message)
+        raise AssertionError(_wrapped(problem, hint))
     if names is not None and names not in result.message:
-        problem = f"expected the {result.name} for {what} to name {names!r}, got {result.message!r}"
-        raise AssertionError(feedback(problem, hint))
+        problem = text("expected the {name} for {what} to name {names}, got {message}", name=result.name,
+                       what=_translated(what), names=repr(names), message=repr(result.message))
+        raise AssertionError(_wrapped(problem, hint))
 
 
 def as_batches(result, what: str = "the batches") -> list[tuple[np.ndarray, np.ndarray]]:
@@ -121,15 +145,17 @@ def as_batches(result, what: str = "the batches") -> list[tuple[np.ndarray, np.n
     try:
         items = list(result)
     except TypeError:
-        problem = f"expected {what} to be a list or generator of (X_batch, y_batch) pairs, got {type(result).__name__}"
-        raise AssertionError(feedback(problem)) from None
+        problem = text("expected {what} to be a list or generator of (X_batch, y_batch) pairs, got {type}",
+                       what=_translated(what), type=type(result).__name__)
+        raise AssertionError(_wrapped(problem, "")) from None
     batches = []
     for number, item in enumerate(items, 1):
         try:
             X_batch, y_batch = item
         except (TypeError, ValueError):
-            problem = f"expected batch {number} of {what} to be a pair (X_batch, y_batch), got {show(item)}"
-            raise AssertionError(feedback(problem)) from None
+            problem = text("expected batch {number} of {what} to be a pair (X_batch, y_batch), got {item}",
+                           number=number, what=_translated(what), item=show(item))
+            raise AssertionError(_wrapped(problem, "")) from None
         batches.append((np.asarray(X_batch), np.asarray(y_batch)))
     return batches
 
@@ -143,7 +169,7 @@ def row_ids(rows, X) -> list[int]:
     for row in rows:
         key = row.tobytes()
         if key not in lookup:
-            raise AssertionError(feedback(f"a batch holds a row that is not in X: {show(row)}"))
+            raise AssertionError(_wrapped(text("a batch holds a row that is not in X: {row}", row=show(row)), ""))
         ids.append(lookup[key])
     return ids
 
@@ -198,7 +224,8 @@ class GradientRecorder:
         """The recorder among what ``observe(..., probe="with_given")`` reported of the helpers it passed."""
         recorders = [plain for plain in seen["given"] if isinstance(plain, dict) and "thetas" in plain]
         if len(recorders) != 1:
-            raise AssertionError(feedback(f"expected one gradient recorder in the call, found {len(recorders)}"))
+            problem = text("expected one gradient recorder in the call, found {count}", count=len(recorders))
+            raise AssertionError(_wrapped(problem, ""))
         return cls.from_plain(recorders[0])
 
     def epochs_of_ids(self, X, steps_per_epoch: int) -> list[list[int]]:
@@ -244,7 +271,8 @@ def axes_of(result):
         return result
     if isinstance(result, matplotlib.figure.Figure) and len(result.axes) == 1:
         return result.axes[0]
-    raise AssertionError(feedback(f"expected a matplotlib Axes (or a Figure with one Axes), got {type(result).__name__}"))
+    problem = text("expected a matplotlib Axes (or a Figure with one Axes), got {type}", type=type(result).__name__)
+    raise AssertionError(_wrapped(problem, ""))
 
 
 def check_loss_axes(ax, curves: dict, per: str) -> None:
@@ -261,7 +289,7 @@ def check_loss_axes(ax, curves: dict, per: str) -> None:
             f"one point per {per}, in order",
         )
     legend = ax.get_legend()
-    labels = [text.get_text() for text in legend.get_texts()] if legend is not None else []
+    labels = [label.get_text() for label in legend.get_texts()] if legend is not None else []
     expect_equal("legend labels", list(curves), labels, "label each line with its key and call ax.legend()")
 
 

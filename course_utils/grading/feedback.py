@@ -13,6 +13,7 @@ and its points.
 gradebook's scores) puts the answer first: a cell at the top with the score,
 a verdict per part and each failed test's name and message; and a line that
 names every test cell (its docstring's first line and grade_id) above it.
+Both speak the notebook's language (``metadata.course.language``, see ``messages``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
-from course_utils.grading import results
+from course_utils.grading import messages, results
 from course_utils.grading.observe import MIME
 
 
@@ -35,6 +36,10 @@ class HideHiddenTests(NbGraderPreprocessor):
     end = Unicode("### END HIDDEN TESTS", help="Line that closes a hidden-test block.").tag(config=True)
     notice = Unicode("# (hidden tests: not shown; if one failed, its message is below)",
                      help="What replaces each hidden-test block.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._notice = messages.say(messages.language_of(nb), self.notice)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
@@ -48,7 +53,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         for line in source.splitlines():
             if line.strip() == self.begin:
                 hidden = True
-                kept.append(line[: len(line) - len(line.lstrip())] + self.notice)
+                kept.append(line[: len(line) - len(line.lstrip())] + getattr(self, "_notice", self.notice))
             elif line.strip() == self.end and hidden:
                 hidden = False
             elif not hidden:
@@ -62,6 +67,10 @@ class FeedbackSummary(NbGraderPreprocessor):
     name_tests = Bool(True, help="Put a line naming each test cell (and its result) above it.").tag(config=True)
 
     def preprocess(self, nb, resources):
+        with messages.speaking(messages.language_of(nb)):
+            return self._summarize(nb, resources)
+
+    def _summarize(self, nb, resources):
         parts = results.notebook_results(nb, score_of=_gradebook_score)
         grades = (resources or {}).get("nbgrader", {})
         summary = new_markdown_cell(results.summary_markdown(parts, grades.get("score"), grades.get("max_score")))
@@ -93,9 +102,11 @@ def _gradebook_score(cell):
 
 
 def _test_label(test: results.TestResult):
-    verdict = "failed" if test.failed else "passed"
-    points = f"{test.score:g}/{test.points:g} point{'' if test.points == 1 else 's'}"
+    verdict = messages.text("failed" if test.failed else "passed")
+    points = results.points_text(test.score, test.points)
     title = f": {html.escape(test.title)}" if test.title else ""
-    cell = new_markdown_cell(f"**{test.part}, test `{test.grade_id}`** ({verdict}, {points}){title}")
+    label = messages.text("**{part}, test `{grade_id}`** ({verdict}, {points})", part=test.part,
+                          grade_id=test.grade_id, verdict=verdict, points=points)
+    cell = new_markdown_cell(label + title)
     cell.metadata["course"] = {"feedback": "test name"}
     return cell

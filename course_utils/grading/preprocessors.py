@@ -9,12 +9,15 @@ process (``judge``), asking the kernel for results through a :class:`KernelBridg
 nbgrader's ``SaveAutoGrades`` then scores the test cells' outputs: an error
 output if and only if the judge failed the test. ``nbgrader validate`` runs
 :class:`PolicyCheck` too, so a student sees a broken rule before handing in.
+What these say to the student is in the submitted notebook's language
+(``messages.language_of``).
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import json
 import os
 import pathlib
@@ -31,7 +34,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Bool, Integer, List, Unicode
 
-from course_utils.grading import limits, policy
+from course_utils.grading import limits, messages, policy
 from course_utils.grading.judge import TestStopped, judge_test
 from course_utils.grading.kernel.plain import MIME
 from course_utils.grading.sandbox import THREAD_ENV, Limits, Sandbox
@@ -88,7 +91,7 @@ class PolicyCheck(NbGraderPreprocessor):
                                              private_names=private)
             if violations:
                 self.log.warning("Cell %d breaks the grading policy:\n%s", index, policy.describe(violations))
-                _block(cell, violations, validating=sources is None, index=index)
+                _block(cell, violations, validating=sources is None, index=index, language=messages.language_of(nb))
         return nb, resources
 
     @staticmethod
@@ -146,15 +149,18 @@ def notebook_names(source_notebook: dict) -> list[str]:
     return sorted(names)
 
 
-def _block(cell, violations, *, validating: bool, index: int) -> None:
+def _block(cell, violations, *, validating: bool, index: int, language: str = messages.ENGLISH) -> None:
     """Replace the cell by an error that states the rules it breaks; keep the student's code as comments."""
-    lines = ["This cell was not run: it breaks the grading policy", '(see "What your code may use" at the top).']
+    lines = [messages.say(language, "This cell was not run: it breaks the grading policy"),
+             messages.say(language, '(see "What your code may use" at the top).')]
     for violation in violations:
         lines += textwrap.wrap(str(violation), 76, subsequent_indent="    ")
     notice = "\n".join("# " + line for line in lines)
     kept = "\n".join("# " + line for line in cell.source.splitlines())
-    error = "this cell breaks the grading policy: " + "; ".join(str(v) for v in violations)
-    cell.source = f"{notice}\nraise RuntimeError({error!r})\n\n# Your code, kept as it was:\n{kept}\n"
+    error = messages.say(language, "this cell breaks the grading policy: {rules}",
+                         rules="; ".join(str(v) for v in violations))
+    yours = messages.say(language, "Your code, kept as it was:")
+    cell.source = f"{notice}\nraise RuntimeError({error!r})\n\n# {yours}\n{kept}\n"
     if validating:  # Validate reports failed graded cells: make this one count, for 0 points
         meta = cell.metadata.setdefault("nbgrader", {})
         meta.update(grade=True, solution=False, locked=True, points=0, grade_id=f"policy_cell_{index}")
@@ -220,6 +226,7 @@ class SandboxedExecute(Execute):
         super().__init__(*args, **kwargs)
         self._course: dict = {}
         self._kernel = None
+        self._language = messages.ENGLISH
 
     def sandbox(self) -> Sandbox:
         limits_ = Limits(memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds, processes=self.processes,
@@ -255,7 +262,7 @@ class SandboxedExecute(Execute):
         except (DeadKernelError, CellControlSignal) as error:
             reason = self.stopped_kernel(error)
             self.log.warning("%s at cell %d: the remaining cells fail", reason, self._current_index)
-            _fail_from(nb, self._current_index, reason)
+            _fail_from(nb, self._current_index, reason, self._language)
             return nb, resources
         finally:
             if self._kernel is not None:
@@ -265,17 +272,23 @@ class SandboxedExecute(Execute):
     def stopped_kernel(self, error: BaseException) -> str:
         """Why the kernel was given up on, in words a student and an instructor understand."""
         if isinstance(error, DeadKernelError):
-            return "the kernel died (memory, CPU or process limit, or a crash)"
+            return self._say("the kernel died (memory, CPU or process limit, or a crash)")
         if isinstance(error, UnreadableKernel):
             return str(error)
         if "IOPub" in str(error):
-            return (f"the kernel's output stopped arriving: it sent a message larger than the "
-                    f"{self.max_message_bytes} bytes the grader reads (a huge print or result), or it hung")
-        return "the kernel stopped answering (a cell ran past its time limit and ignored the interrupt)"
+            return self._say("the kernel's output stopped arriving: it sent a message larger than the "
+                             "{limit} bytes the grader reads (a huge print or result), or it hung",
+                             limit=self.max_message_bytes)
+        return self._say("the kernel stopped answering (a cell ran past its time limit and ignored the interrupt)")
+
+    def _say(self, english: str, **fields) -> str:
+        """A phrase for the student, in the submitted notebook's language."""
+        return messages.say(self._language, english, **fields)
 
     def _prepare(self, nb, resources) -> None:
         """The trusted facts of this run: test sources, the notebook's names, limits and the hidden seed."""
         self._sources = _gradebook_sources(resources)
+        self._language = messages.language_of(nb)  # the submission's: it changes words, never a score
         path = _source_notebook(self, resources)
         source = json.loads(path.read_text()) if path is not None else {"cells": [], "metadata": {}}
         self._course = source.get("metadata", {}).get("course", {}) or nb.metadata.get("course", {})
@@ -329,8 +342,8 @@ class SandboxedExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._current_index = cell_index
         if cell.cell_type == "code" and time.monotonic() - self._started > self._notebook_limit:
-            cell.outputs = [_error_output("NotebookTimeout",
-                                          f"not run: the notebook used its {self._notebook_limit} s")]
+            cell.outputs = [_error_output("NotebookTimeout", self._say(
+                "not run: the notebook used its {limit} s", limit=self._notebook_limit))]
             return cell
         if self._sources is not None and _is_test(cell):
             return await self._judge(cell, cell_index)
@@ -343,8 +356,8 @@ class SandboxedExecute(Execute):
         except (DeadKernelError, CellControlSignal):
             raise
         except Exception as error:  # noqa: BLE001 (whatever a kernel sends, the grader goes on)
-            raise UnreadableKernel(f"the kernel sent a message the grader cannot read "
-                                   f"({type(error).__name__}: {str(error)[:200]}): it was stopped") from None
+            raise UnreadableKernel(self._say("the kernel sent a message the grader cannot read ({error}): it was stopped",
+                                             error=f"{type(error).__name__}: {str(error)[:200]}")) from None
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -354,8 +367,8 @@ class SandboxedExecute(Execute):
         source = self._sources[grade_id][0] if grade_id in self._sources else cell.source
         bridge = KernelBridge(self, cell_index, asyncio.get_running_loop(), f"{self._seed}:{grade_id}")
         try:
-            failure = await asyncio.get_running_loop().run_in_executor(
-                None, judge_test, source, bridge, self._names, grade_id)
+            judge = functools.partial(judge_test, source, bridge, self._names, grade_id, self._language)
+            failure = await asyncio.get_running_loop().run_in_executor(None, judge)
         finally:
             self.nb["cells"][cell_index] = cell  # nbclient wrote each request's cell there
         cell.outputs = bridge.outputs + ([_error_output("AssertionError", failure)] if failure else [])
@@ -368,7 +381,7 @@ class SandboxedExecute(Execute):
         token = secrets.token_hex(16)
         text = json.dumps(request)
         if len(text) > self.max_message_bytes:
-            raise TestStopped(f"the test's request is larger than {self.max_message_bytes} bytes")
+            raise TestStopped(self._say("the test's request is larger than {limit} bytes", limit=self.max_message_bytes))
         source = f"__import__('course_utils.grading.kernel.respond').grading.kernel.respond.respond({token!r}, {text!r})"
         call = NotebookNode(cell_type="code", source=source, metadata={}, outputs=[])
         self._last_reply, started = None, time.monotonic()
@@ -381,23 +394,26 @@ class SandboxedExecute(Execute):
         if errors or status != "ok":
             raise TestStopped(self._stopped_reason(errors, time.monotonic() - started, cell_index))
         if len(answers) != 1 or answers[0].get("token") != token:
-            raise TestStopped(f"the test expected one answer from its request and got {len(answers)} "
-                              "(or one it did not ask for): code in the notebook published its own")
+            raise TestStopped(self._say("the test expected one answer from its request and got {count} "
+                                        "(or one it did not ask for): code in the notebook published its own",
+                                        count=len(answers)))
         results = answers[0].get("results")
         if not isinstance(results, list) or len(results) != len(request["calls"]):
-            raise TestStopped("the answer to the test's request does not hold one result per call")
+            raise TestStopped(self._say("the answer to the test's request does not hold one result per call"))
         return results, shown
 
     def _stopped_reason(self, errors, seconds: float, cell_index: int) -> str:
         name = errors[0].get("ename", "") if errors else ""
         if name == "CellTimeoutError" or seconds >= self._cell_limit:
-            return f"your code ran past the {self._cell_limit} s this test may take (an endless loop?)"
+            return self._say("your code ran past the {limit} s this test may take (an endless loop?)",
+                             limit=self._cell_limit)
         if self._output_bytes.get(cell_index, 0) > self.max_output_bytes:
-            return f"your code printed more than {self.max_output_bytes} bytes during this test"
+            return self._say("your code printed more than {limit} bytes during this test",
+                             limit=self.max_output_bytes)
         if errors:
             message = str(errors[0].get("evalue", ""))[:300]
-            return f"your code stopped this test with {name}: {message}" if message else \
-                f"your code stopped this test with {name}"
+            return self._say("your code stopped this test with {name}: {message}", name=name, message=message) \
+                if message else self._say("your code stopped this test with {name}", name=name)
         return "the kernel did not finish this test's request"
 
     def output(self, outs, msg, display_id, cell_index):
@@ -413,7 +429,8 @@ class SandboxedExecute(Execute):
             return super().output(outs, msg, display_id, cell_index)
         if used <= self.max_output_bytes:
             outs.append(NotebookNode(output_type="stream", name="stdout",
-                                     text=f"\n[output cut: more than {self.max_output_bytes} bytes]\n"))
+                                     text="\n" + self._say("[output cut: more than {limit} bytes]",
+                                                               limit=self.max_output_bytes) + "\n"))
         return None
 
 
@@ -428,13 +445,14 @@ class KernelBridge:
 
     def ask(self, request: dict) -> list:
         if self.kernel_error is not None:
-            raise TestStopped("the kernel is gone")
+            raise TestStopped(self.executor._say("the kernel is gone"))
         future = asyncio.run_coroutine_threadsafe(self.executor.request(request, self.cell_index), self.loop)
         try:
             results, shown = future.result()
         except (DeadKernelError, CellControlSignal) as error:
             self.kernel_error = error
-            raise TestStopped(f"this test could not finish: {self.executor.stopped_kernel(error)}") from None
+            reason = self.executor.stopped_kernel(error)
+            raise TestStopped(self.executor._say("this test could not finish: {reason}", reason=reason)) from None
         self.outputs += [NotebookNode(output_type="stream", name="stdout", text=o.get("text", "")) for o in shown]
         return results
 
@@ -456,7 +474,7 @@ def _error_output(name: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
-def _fail_from(nb, index: int, reason: str) -> None:
+def _fail_from(nb, index: int, reason: str, language: str = messages.ENGLISH) -> None:
     """The cell at ``index`` failed for ``reason`` and the code cells after it were not run."""
     for number, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or number < index:
@@ -465,7 +483,8 @@ def _fail_from(nb, index: int, reason: str) -> None:
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
             cell.outputs.append(_error_output("KernelStopped", reason))
         else:
-            cell.outputs = [_error_output("NotRun", f"not run: {reason} in an earlier cell")]
+            cell.outputs = [_error_output("NotRun", messages.say(language, "not run: {reason} in an earlier cell",
+                                                                 reason=reason))]
 
 
 # Feedback without the grading machine's paths -----------------------------------------------------

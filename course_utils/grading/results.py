@@ -13,7 +13,9 @@ got, hint), never its source. Used by ``validate.CourseValidator`` (the
 Validate button, ``nbgrader validate``) and ``feedback.FeedbackSummary``
 (``nbgrader generate_feedback``). A test's score is nbgrader's own
 (``utils.determine_grade``: an error output is a failed test cell), or the
-gradebook's when feedback is made, so nothing here changes a grade.
+gradebook's when feedback is made, so nothing here changes a grade. Its
+words are in the current feedback language (``messages``; the callers set it
+from the notebook), and a Korean notebook's parts are headed "파트 A".
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import re
 from nbconvert.filters import strip_ansi
 from nbgrader import utils
 
-PART_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(Part\s+[\w.-]+)", re.MULTILINE)
+from course_utils.grading.messages import text
+
+PART_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*((?:Part|파트)\s+[\w.-]+)", re.MULTILINE)
 NOT_ANSWERED = "not answered yet"
 
 
@@ -68,22 +72,31 @@ class PartResult:
 
     def verdict(self) -> str:
         """``Part A: passed, 3/3 points`` or ``Part A: failed, 1/3 points (2 of 3 tests failed)``."""
-        points = f"{_number(self.score)}/{_number(self.points)} point{'' if self.points == 1 else 's'}"
+        points = points_text(self.score, self.points)
         failed = self.failed
         if not failed:
-            return f"{self.name}: passed, {points}"
-        if all(t.message.startswith(NOT_ANSWERED) for t in failed) and len(failed) == len(self.tests):
-            return f"{self.name}: not answered yet, {points}"
+            return text("{part}: passed, {points}", part=self.name, points=points)
+        unanswered = (NOT_ANSWERED, text(NOT_ANSWERED))
+        if all(t.message.startswith(unanswered) for t in failed) and len(failed) == len(self.tests):
+            return text("{part}: not answered yet, {points}", part=self.name, points=points)
         counted = [t for t in self.tests if t.points > 0]
         extra = [t for t in failed if t.points == 0]  # a cell that breaks the policy (Validate), say
-        detail = f"{len([t for t in failed if t.points > 0])} of {len(counted)} tests failed" if counted else ""
+        detail = text("{failed} of {tests} tests failed", failed=len([t for t in failed if t.points > 0]),
+                      tests=len(counted)) if counted else ""
         if extra:
-            detail += ("; " if detail else "") + f"{len(extra)} cell{'s' if len(extra) > 1 else ''} not run"
-        return f"{self.name}: failed, {points} ({detail})"
+            not_run = text("{cells} cells not run" if len(extra) > 1 else "{cells} cell not run", cells=len(extra))
+            detail += ("; " if detail else "") + not_run
+        return text("{part}: failed, {points} ({detail})", part=self.name, points=points, detail=detail)
 
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+def points_text(score: float, points: float) -> str:
+    """``1/3 points``, ``0/1 point``."""
+    return text("{score}/{points} point" if points == 1 else "{score}/{points} points", score=_number(score),
+                points=_number(points))
 
 
 def test_title(source: str) -> str:
@@ -151,13 +164,13 @@ def notebook_results(nb, score_of=None) -> list[PartResult]:
         if str(cell.metadata.get("nbgrader", {}).get("grade_id", "")).startswith("policy_cell_"):
             message = policy_notice(cell.source) or message  # the student's own cell: which line, which rule
         if score < points and not message:
-            message = "the test failed"
+            message = text("the test failed")
         meta = cell.metadata.get("nbgrader", {})
         grade_id = str(meta.get("grade_id", "test"))
-        title = test_title(cell.source) or ("a cell that breaks the grading policy"
+        title = test_title(cell.source) or (text("a cell that breaks the grading policy")
                                             if grade_id.startswith("policy_cell_") else "")
         if current is None:
-            current = PartResult("Tests", [])
+            current = PartResult(text("Tests"), [])
             parts.append(current)
         current.tests.append(TestResult(grade_id, title, current.name, float(score), float(points),
                                         message if (message and (score < points or points == 0)) else ""))
@@ -170,8 +183,7 @@ def failed_tests(parts: list[PartResult]) -> list[TestResult]:
 
 def test_heading(test: TestResult) -> str:
     """``Part A, test_steps_partial_batch (0/1 point): steps_per_epoch counts ...``"""
-    points = (f"{_number(test.score)}/{_number(test.points)} point{'' if test.points == 1 else 's'}"
-              if test.points else "not run")
+    points = points_text(test.score, test.points) if test.points else text("not run")
     title = f": {test.title}" if test.title else ""
     return f"{test.part}, {test.grade_id} ({points}){title}"
 
@@ -183,16 +195,16 @@ def summary_text(parts: list[PartResult]) -> str:
 
 def summary_markdown(parts: list[PartResult], score: float | None = None, max_score: float | None = None) -> str:
     """The feedback's first cell: a verdict per part, then each failed test's name and message."""
-    lines = ["## Your results", ""]
+    lines = [text("## Your results"), ""]
     if score is not None and max_score is not None:
-        lines += [f"**{_number(score)} of {_number(max_score)} points.**", ""]
+        lines += [text("**{score} of {max_score} points.**", score=_number(score), max_score=_number(max_score)), ""]
     lines += [f"- {html.escape(part.verdict())}" for part in parts]
     failed = failed_tests(parts)
     if failed:
-        lines += ["", "### What failed", ""]
+        lines += ["", text("### What failed"), ""]
         for test in failed:
             lines += [f"**{html.escape(test_heading(test))}**", "",
                       "<pre>" + html.escape(test.message) + "</pre>", ""]
     else:
-        lines += ["", "Every test passed."]
+        lines += ["", text("Every test passed.")]
     return "\n".join(lines).rstrip() + "\n"

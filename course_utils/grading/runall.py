@@ -22,6 +22,10 @@ Loaded by the kernel's configuration (``ipython_kernel_config.py``)::
     c.InteractiveShellApp.extensions = ["course_utils.grading.runall"]
 
 or by hand in a notebook: ``%load_ext course_utils.grading.runall``.
+
+What it shows is in the notebook's language: the kernel reads its notebook's
+``metadata.course.language`` from the file JupyterLab names in
+``JPY_SESSION_NAME`` (``messages.kernel_language``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from __future__ import annotations
 import ast
 import os
 import sys
+
+from course_utils.grading import messages
 
 GRADING = "course_utils.grading"
 RESULTS: dict[str, str | None] = {}
@@ -78,16 +84,16 @@ def failed(title: str) -> None:
     etype, value, tb = sys.exc_info()
     message = str(value).strip()
     RESULTS[title] = message or etype.__name__
-    header = f"\x1b[1;31mFailed:\x1b[0m \x1b[1m{title}\x1b[0m"
+    header = f"\x1b[1;31m{messages.text('Failed:')}\x1b[0m \x1b[1m{title}\x1b[0m"
     shell = _shell()
     if isinstance(value, AssertionError) and message:
         stb = [header, "", message]
     else:  # the test could not run: say what stopped it, and where in the test cell
         stb = [header, "", f"{etype.__name__}: {message}" if message else etype.__name__]
         if tb is not None:
-            stb.append(f"(line {tb.tb_lineno} of this test cell)")
+            stb.append(messages.text("(line {line} of this test cell)", line=tb.tb_lineno))
         if isinstance(value, NameError):
-            stb.append("Is the cell that defines it run? Run All runs every cell from the top.")
+            stb.append(messages.text("Is the cell that defines it run? Run All runs every cell from the top."))
     if shell is None:
         print("\n".join(stb), file=sys.stderr)
     else:
@@ -114,17 +120,27 @@ def summary(path: str | None = None) -> None:
 
 
 def summary_text(path: str | None = None) -> str:
-    from course_utils.grading import results
-
-    if not RESULTS:
-        return "No test cell has run in this kernel yet: run the notebook (Run > Run All Cells)."
+    """The summary (see :func:`summary`), in the notebook's language."""
     path = path or os.environ.get("JPY_SESSION_NAME", "")
     try:
         import nbformat
 
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError, KeyError, AttributeError):
-        return "\n".join(f"passed: {t}" if m is None else f"failed: {t}\n{m}" for t, m in RESULTS.items())
+        nb = None
+    with messages.speaking(messages.language_of(nb) if nb is not None else messages.current()):
+        return _summary_text(nb)
+
+
+def _summary_text(nb) -> str:
+    from course_utils.grading import results
+
+    text = messages.text
+    if not RESULTS:
+        return text("No test cell has run in this kernel yet: run the notebook (Run > Run All Cells).")
+    if nb is None:
+        return "\n".join(text("passed: {title}", title=t) if m is None else
+                         text("failed: {title}", title=t) + f"\n{m}" for t, m in RESULTS.items())
     parts = results.notebook_results(nb, score_of=lambda cell: (0.0, float(cell.metadata["nbgrader"]["points"])))
     lines, failed = [], []
     for part in parts:
@@ -133,14 +149,15 @@ def summary_text(path: str | None = None) -> str:
             outcome = RESULTS.get(test.title or "test cell", "")
             if outcome == "":
                 waiting += 1
-                test.message = "not run yet"
+                test.message = text("not run yet")
             elif outcome is None:
                 test.score, test.message = test.points, ""
             else:
                 test.message = outcome
                 failed.append(test)
         if waiting:
-            lines.append(f"{part.name}: not checked yet ({waiting} of {len(part.tests)} test cells not run)")
+            lines.append(text("{part}: not checked yet ({waiting} of {tests} test cells not run)", part=part.name,
+                              waiting=waiting, tests=len(part.tests)))
         else:
             lines.append(part.verdict())
     for test in failed:

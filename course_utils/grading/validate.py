@@ -28,6 +28,10 @@ nbgrader 0.9 builds ``nbgrader.validator.Validator`` by name in two places
 option to choose the class: :func:`use_course_validator`, called from
 ``nbgrader_config.py`` (read by both before they build one), points those two
 names at this subclass. nbgrader's own files are untouched.
+
+The report speaks the notebook's language (``metadata.course.language``, see
+``messages``); the kernel that runs the tests learns it from
+``messages.ENV``, set for it as nbgrader sets ``NBGRADER_EXECUTION``.
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ import html
 import sys
 import textwrap
 
+from nbgrader import utils
 from nbgrader.validator import Validator
 
-from course_utils.grading import results
+from course_utils.grading import messages, results
 
 _SUMMARY_STYLE = (
     # nbgrader's dialog shows each entry as "The following cell failed:", its source, its error. The summary
@@ -51,22 +56,42 @@ _SUMMARY_STYLE = (
 class CourseValidator(Validator):
     """nbgrader's Validator, reporting per part and per failed test (see the module's docstring)."""
 
+    _language = messages.ENGLISH
+
+    def _preprocess(self, nb):
+        """nbgrader's run of the notebook, its kernel told the notebook's feedback language."""
+        self._language = messages.language_of(nb)
+        with utils.setenv(**{messages.ENV: self._language}):
+            return super()._preprocess(nb)
+
     def _get_failed_cells(self, nb):
         failed = super()._get_failed_cells(nb)
         if not self.invert:
-            self._parts = results.notebook_results(nb)
+            with messages.speaking(self._language):
+                self._parts = results.notebook_results(nb)
         return failed
 
     def validate(self, filename: str) -> dict:
-        self._parts = None
+        self._parts, self._language = None, messages.ENGLISH
         found = super().validate(filename)
         if "failed" in found and self._parts is not None:
             self._num_failed = len(found["failed"])  # nbgrader's count of failed cells
-            found["failed"] = self._dialog_entries(self._num_failed)
+            with messages.speaking(self._language):
+                found["failed"] = self._dialog_entries(self._num_failed)
         return found
 
+    def _warning(self, num_failed: int) -> str:
+        return messages.say(self._language, self.failed_warning, num_failed=num_failed)
+
     def _headline(self, num_failed: int) -> str:
-        return self.failed_warning.format(num_failed=num_failed).replace("\n", " ").strip()
+        return self._warning(num_failed).replace("\n", " ").strip()
+
+    def _print_num_failed(self, num_failed: int) -> None:
+        """nbgrader's, in the notebook's language."""
+        if num_failed == 0:
+            self.stream.write(messages.say(self._language, "Success! Your notebook passes all the tests.") + "\n")
+        else:
+            self.stream.write(textwrap.fill(self._warning(num_failed), width=self.width))
 
     def _dialog_entries(self, num_failed: int) -> list[dict]:
         """The dialog's list: the verdict per part first, then each failed test (name, message)."""
@@ -83,7 +108,8 @@ class CourseValidator(Validator):
         if found.get("type_changed") or found.get("changed") or self.invert or not failed or self._parts is None:
             return self._print_as_nbgrader(found)
         self._print_num_failed(self._num_failed)
-        self.stream.write("\n\n" + results.summary_text(self._parts) + "\n")
+        with messages.speaking(self._language):
+            self.stream.write("\n\n" + results.summary_text(self._parts) + "\n")
         for entry in failed[1:]:
             self.stream.write("\n" + "=" * self.width + "\n")
             self.stream.write(textwrap.fill(entry["source"], self.width, subsequent_indent=self.indent,
