@@ -220,12 +220,16 @@ def _in_edition(root: pathlib.Path):
     return lambda path: path in korean
 
 
+def translate(english_nb, edition: Edition, root: pathlib.Path = ROOT) -> tuple[object, list]:
+    """:func:`korean_notebook` of ``english_nb`` with the blocks of ``edition``'s translation files."""
+    return korean_notebook(english_nb, _blocks_of(root, edition), edition, _in_edition(root))
+
+
 def render(root: pathlib.Path, edition: Edition) -> tuple[str, list]:
     """The Korean notebook's file text and the cells left in English."""
     import nbformat
 
-    english = nbformat.read(str(root / edition.english), as_version=4)
-    nb, missing = korean_notebook(english, _blocks_of(root, edition), edition, _in_edition(root))
+    nb, missing = translate(nbformat.read(str(root / edition.english), as_version=4), edition, root)
     return nbformat.writes(nb) + "\n", missing
 
 
@@ -280,6 +284,11 @@ def _english_cells(root: pathlib.Path, english: pathlib.PurePosixPath) -> list[t
             if c.cell_type == "markdown"]
 
 
+def english_markdown(root: pathlib.Path, edition: Edition) -> dict[str, str]:
+    """The hash and source of each English markdown cell that a block translates (not the generated ones)."""
+    return {key: source for key, source, gen in _english_cells(root, edition.english) if not gen}
+
+
 def _duties(root: pathlib.Path) -> dict[pathlib.PurePosixPath, list[tuple[str, str, str]]]:
     """For each translation file, the English cells it must translate: ``(hash, source, where)``.
 
@@ -317,12 +326,13 @@ def problems(root: pathlib.Path = ROOT) -> list[Problem]:
     for name, cells in duties.items():
         blocks = read_blocks(root, name)
         applies = _applicable(root, name)
-        valid = {b.key for b in blocks if b.key in applies}
+        valid = {b.key for b in blocks if b.key in applies and b.key not in generated_keys}
         others = set() if name.stem == SHARED else {b.key for b in read_blocks(root, SOURCES / "exercises" /
                                                                                    f"{SHARED}.md")}
         if not (root / name).exists():
-            found.append(Problem("missing", str(name), f"{name} does not exist: it translates "
-                                 f"{len(cells)} English markdown cells"))
+            if cells:
+                found.append(Problem("missing", str(name), f"{name} does not exist: it translates "
+                                     f"{len(cells)} English markdown cells"))
             continue
         for key, source, where in cells:
             if key not in valid and not (name.parts[-2] == "exercises" and key in others):
@@ -355,10 +365,128 @@ def _applicable(root: pathlib.Path, name: pathlib.PurePosixPath) -> set[str]:
     return {key for e in editions(root) if name in e.sources for key, _, _ in _english_cells(root, e.english)}
 
 
+# checks of the Korean edition (tests/test_korean_edition.py) -------------------------------------
+
+INLINE = {"inline code": re.compile(r"(?<!`)(?:``(?!`).+?``|`[^`]+`)(?!`)", re.S), "math": re.compile(r"\$[^$\n]+\$"),
+          "link targets": re.compile(r"\]\(([^)\s]+)")}
+FIXED_HEADINGS = (  # an English cell's line matching the first, its Korean block must have a line matching the second
+    (r"^\*\*What you'll learn\*\*", r"^\*\*이번 장에서 배울 내용\*\*"),
+    (r"^\*\*What you'll need\*\*", r"^\*\*필요한 것\*\*"),
+    (r"^#+ Summary\b", r"^#+ 정리"),
+    (r"^#+ What next\b", r"^#+ 다음 단계"),
+    (r"^#+ .*\bPart ([A-Z])\b", r"^#+ .*파트 {0}"),
+    (r"^#+ .*\bExercise (\d+)\b", r"^#+ .*연습 문제 {0}"),
+    (r"^#+ .*\bStep (\d+)\b", r"^#+ .*단계 {0}"),
+    (r"^(?:\*\*)?Try it(?:\*\*)?:", r"^(?:\*\*)?해 보기"),
+)
+
+
+def differences(english_nb, korean_nb) -> list[str]:
+    """How a Korean notebook differs from its English one beyond its markdown text (should be nothing).
+
+    The cells' types, ids and metadata, the code cells' source, and the notebook's metadata
+    (``metadata.course.language`` is ``"ko"``) must be the English ones; a locked nbgrader cell's
+    checksum is the one of its own text (nbgrader computes it the same way for both).
+    """
+    found = []
+    want = copy.deepcopy(english_nb.metadata)
+    want["course"] = {**want.get("course", {}), "language": LANGUAGE}
+    if korean_nb.metadata != want:
+        found.append(f"notebook metadata: {dict(korean_nb.metadata)} instead of {dict(want)}")
+    if len(korean_nb.cells) != len(english_nb.cells):
+        return found + [f"{len(korean_nb.cells)} cells instead of the English {len(english_nb.cells)}"]
+    for index, (en, ko) in enumerate(zip(english_nb.cells, korean_nb.cells)):
+        where = f"cell {index} ({en.get('id')})"
+        if (ko.cell_type, ko.get("id")) != (en.cell_type, en.get("id")):
+            found.append(f"{where}: {ko.cell_type} {ko.get('id')!r} instead of {en.cell_type} {en.get('id')!r}")
+            continue
+        if en.cell_type != "markdown" and ko.source != en.source:
+            found.append(f"{where}: the code differs from the English cell:\n{ko.source}\n--- English:\n{en.source}")
+        meta = copy.deepcopy(ko.metadata)
+        if en.cell_type == "markdown" and "checksum" in meta.get("nbgrader", {}):
+            from nbgrader.utils import compute_checksum
+
+            if meta["nbgrader"]["checksum"] != compute_checksum(ko):
+                found.append(f"{where}: nbgrader checksum is not the checksum of its Korean text")
+            meta["nbgrader"]["checksum"] = en.metadata["nbgrader"]["checksum"]
+        if meta != en.metadata:
+            found.append(f"{where}: metadata {dict(meta)} instead of {dict(en.metadata)}")
+    return found
+
+
+def block_problems(english: str, korean: str) -> list[str]:
+    """What a Korean block lacks: Hangul, or the English cell's inline code, math and link targets."""
+    found = [] if HANGUL.search(korean) else ["no Hangul: the block is not translated"]
+    for name, pattern in INLINE.items():
+        want = sorted(" ".join(m.group(0).split()) for m in pattern.finditer(english))  # a span may wrap
+        got = sorted(" ".join(m.group(0).split()) for m in pattern.finditer(korean))
+        if want != got:
+            lost = sorted({x for x in want if want.count(x) > got.count(x)})
+            added = sorted({x for x in got if got.count(x) > want.count(x)})
+            found.append(f"{name} differ from the English cell's: missing {lost}, not in English {added}")
+    for english_line, korean_line in FIXED_HEADINGS:
+        for match in re.finditer(english_line, english, re.M):
+            wanted = korean_line.format(*match.groups())
+            if not re.search(wanted, korean, re.M):
+                found.append(f"the English {match.group(0)!r} needs its fixed Korean heading ({wanted!r})")
+    return found
+
+
+GLOSSARY = SOURCES / "glossary.toml"
+
+
+def glossary(root: pathlib.Path = ROOT) -> list[dict]:
+    """The terms of ``translations/ko/glossary.toml``: en, ko, and optional also, row, notes."""
+    import tomllib
+
+    path = root / GLOSSARY
+    terms = tomllib.loads(path.read_text(encoding="utf-8")).get("term", [])
+    for number, term in enumerate(terms, start=1):
+        if not isinstance(term.get("en"), str) or not isinstance(term.get("ko"), str):
+            raise TranslationError(f"{GLOSSARY}: term {number} ({term}) needs strings 'en' and 'ko'")
+    return terms
+
+
+def _words(text: str) -> str:
+    """The prose of a cell: inline code, math and link targets removed."""
+    for pattern in INLINE.values():
+        text = pattern.sub(" ", text)
+    return text
+
+
+def glossary_problems(english: str, korean: str, terms: list[dict]) -> list[str]:
+    """The glossary terms the English cell uses whose Korean term (or an alternative) the block lacks."""
+    prose = _words(english)
+    found = []
+    for term in terms:
+        words = r"[\s-]?".join(re.escape(w) for w in re.split(r"[\s-]+", term["en"]))
+        if re.search(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", prose, re.I):
+            accepted = [term["ko"], *term.get("also", [])]  # "가중치 갱신" also as "가중치를 … 갱신"
+            if not any(all(word in korean for word in form.split()) for form in accepted):
+                found.append(f"the English cell says {term['en']!r}: the Korean uses none of {accepted}")
+    return found
+
+
+def content_problems(root: pathlib.Path = ROOT) -> list[Problem]:
+    """Each translated block's :func:`block_problems` and :func:`glossary_problems`."""
+    import nbformat
+
+    terms, found = glossary(root), []
+    for edition in editions(root):
+        english = english_markdown(root, edition)
+        for source in edition.sources:
+            for block in read_blocks(root, source):
+                if block.key in english and HANGUL.search(block.text):
+                    for text in [*block_problems(english[block.key], block.text),
+                                 *glossary_problems(english[block.key], block.text, terms)]:
+                        found.append(Problem("check", str(source), f"{source}:{block.line}: block en:{block.key}: {text}"))
+    return list(dict.fromkeys(found))  # _shared.md's blocks once
+
+
 # command line -------------------------------------------------------------------------------------
 
 def status(root: pathlib.Path = ROOT, out=print) -> int:
-    found = problems(root)
+    found = problems(root) + content_problems(root)
     for problem in found:
         out(problem.message)
     for name in orphans(root):
@@ -366,7 +494,8 @@ def status(root: pathlib.Path = ROOT, out=print) -> int:
             out(f"{name}: translates no English notebook (delete it, or add its English one)")
     counts = {kind: sum(p.kind == kind for p in found) for kind in ("missing", "untranslated", "stale", "generated")}
     out(f"{counts['missing']} English cells without a block, {counts['untranslated']} blocks still in English, "
-        f"{counts['stale']} stale blocks, {counts['generated']} blocks of generated cells")
+        f"{counts['stale']} stale blocks, {counts['generated']} blocks of generated cells, "
+        f"{sum(p.kind == 'check' for p in found)} blocks to check (inline code, math, links, headings, glossary)")
     return 1 if found or any(n.startswith(str(SOURCES)) for n in orphans(root)) else 0
 
 
