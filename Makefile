@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# What `make test` adds: pytest, Playwright, Hypothesis, the PostgreSQL driver, Dask, jupytext (pyproject's "test" extra).
+# What `make test` adds: pytest, Playwright, Hypothesis, the PostgreSQL driver, Dask, jupytext, Jupyter Book 1 (pyproject's "test" extra).
 TEST_STAMP := $(VENV)/.installed-test
 # nbgrader runs `alembic` by name when it creates a gradebook: put the venv's tools on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 
 # What the tests need in addition.
 $(TEST_STAMP): $(STAMP)
-	@echo "==> installing the test tools: pytest, Playwright, Hypothesis, psycopg2, Dask, jupytext"
+	@echo "==> installing the test tools: pytest, Playwright, Hypothesis, psycopg2, Dask, jupytext, Jupyter Book 1"
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(TEST_STAMP)
 
@@ -56,3 +56,9 @@ lessons: $(TEST_STAMP)
 # The class-grading benchmark uses the tests' harness (pytest).
 benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# A third command: the course as a static website in _build/site/ (en/, and ko/ when the Korean edition is there),
+# built offline; lessons are executed once and cached in _build/executed/ (shared with the tests).
+.PHONY: site
+site: $(TEST_STAMP) $(KERNEL_CONFIG)
+	$(BIN)/python -m course_utils.authoring.site

@@ -143,7 +143,8 @@ def load(root: pathlib.Path | str = ROOT) -> Course:
         raise ManifestError(f"{path}: no such file (the course manifest)") from None
     except tomllib.TOMLDecodeError as error:
         raise ManifestError(f"{path}: not valid TOML: {error}") from None
-    _unknown(data, {"lesson": "[[lesson]] entries"}, str(path))
+    _unknown(data, {"lesson": "[[lesson]] entries", "course": "[course] (course_utils/authoring/site.py)"},
+             str(path))
     entries = data.get("lesson")
     if not isinstance(entries, list) or not entries:
         raise ManifestError(f"{path}: expected [[lesson]] entries, got {entries!r}")

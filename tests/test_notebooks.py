@@ -4,9 +4,9 @@ import pathlib
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from course_utils import manifest
+from course_utils.authoring import execute
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
@@ -32,8 +32,7 @@ def test_lesson_has_the_course_shape(path):
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_runs_top_to_bottom(path):
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb = execute.executed(path)  # run once per change and cached: the site build reuses it (course_utils.authoring)
     errors = [
         f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
         for i, c in enumerate(nb.cells)

@@ -1,0 +1,60 @@
+"""Sphinx configuration of the course website, one for every language.
+
+``python -m course_utils.authoring.site`` stages the pages of one language in
+``_build/site-src/<language>/`` with a copy of this folder and a ``site.json`` beside it
+(language, the languages built, the title, the MathJax folder); this file reads it. The
+table of contents (``_toc.yml``) is generated there from course.toml. Nothing here fetches
+anything: notebooks are not executed (their outputs come from course_utils.authoring.execute),
+MathJax is served from ``_static/mathjax/`` and the theme's fonts and icons from ``_static/``.
+"""
+
+import json
+import pathlib
+
+SETTINGS = json.loads((pathlib.Path(__file__).parent / "site.json").read_text(encoding="utf-8"))
+
+project = SETTINGS["title"]
+author = SETTINGS["author"]
+copyright = SETTINGS["author"]
+language = SETTINGS["language"]
+
+extensions = ["myst_nb", "sphinx_external_toc", "sphinx.ext.mathjax"]
+external_toc_path = "_toc.yml"
+external_toc_exclude_missing = False
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "site.json"]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+
+# The notebooks carry their outputs already (executed once, cached); widgets show their text form.
+nb_execution_mode = "off"
+nb_ipywidgets_js = {}
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3
+
+# MathJax 2 from jupyter-server-mathjax, copied into _static/mathjax/ (no CDN), with its STIX web font.
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {
+    "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None},
+    "showMathMenu": False,
+    "messageStyle": "none",
+}
+
+html_theme = "sphinx_book_theme"
+html_title = SETTINGS["title"]
+html_copy_source = False
+html_show_sourcelink = False
+html_last_updated_fmt = None
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "use_repository_button": False,
+    "navigation_with_keys": False,
+    "search_bar_text": SETTINGS["search_text"],
+}
+html_sidebars = {"**": ["navbar-logo.html", "lang-switch.html", "search-button-field.html",
+                        "sbt-sidebar-nav.html"]}
+html_context = {"course_languages": SETTINGS["languages"], "course_language": language}
+html_css_files = ["course.css"]
