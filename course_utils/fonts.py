@@ -1,7 +1,11 @@
 """A Korean font for matplotlib, when one is installed: Hangul in figures, not empty boxes.
 
-The course's set-ups bring one: Debian's ``fonts-nanum`` (``.ci/install_system_packages.sh``),
-conda-forge's ``font-ttf-noto-cjk`` (``environment.yml``, Binder). matplotlib does not
+The course's set-ups bring one: pip's ``koreanize-matplotlib`` (a dependency: NanumGothic,
+SIL Open Font License, in the wheel, so offline), Debian's ``fonts-nanum``
+(``.ci/install_system_packages.sh``), conda-forge's ``font-ttf-noto-cjk`` (``environment.yml``,
+Binder). Only the pip package's font files are used: importing it would set
+``font.family`` to NanumGothic alone and needs ``distutils`` (gone in Python 3.12), so
+its folder is found without importing it (:func:`_package_font_folders`). matplotlib does not
 search a conda environment's fonts (``<prefix>/fonts``), and it keeps the list of the
 system's in a cache made the first time it ran: a font installed after that is not in
 it. So when its list has no Korean family, the font files are looked for (the
@@ -28,6 +32,15 @@ def _environment_font_folders() -> list[str]:
     return [os.path.join(sys.prefix, "fonts"), os.path.join(sys.prefix, "share", "fonts")]
 
 
+def _package_font_folders() -> list[str]:
+    """The font folder of the pip package ``koreanize-matplotlib``, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return [os.path.join(location, "fonts") for location in locations]
+
+
 def _found(font_manager) -> str | None:
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((family for family in KOREAN_FAMILIES if family in installed), None)
@@ -48,7 +61,8 @@ def korean_font() -> str | None:
     """The first installed family of KOREAN_FAMILIES, or None."""
     from matplotlib import font_manager
 
-    for folders in ([f for f in _environment_font_folders() if os.path.isdir(f)], None):
+    own = [f for f in [*_environment_font_folders(), *_package_font_folders()] if os.path.isdir(f)]
+    for folders in (own, None):
         if folders == []:
             continue
         found = _found(font_manager)

@@ -33,6 +33,35 @@ def test_every_set_up_installs_a_korean_font():
     assert "fonts-nanum" in script.split("packages=(")[1].split(")")[0]
     conda = [d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"] if isinstance(d, str)]
     assert "font-ttf-noto-cjk" in conda
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    dependencies = pyproject.split("dependencies = [")[1].split("]")[0]
+    assert '"koreanize-matplotlib' in dependencies  # pip: NanumGothic in the wheel
+
+
+def test_the_pip_font_is_registered_without_importing_its_package(monkeypatch):
+    """pip's set-up: with no system or conda font, NanumGothic comes from koreanize-matplotlib's files."""
+    import sys
+
+    from matplotlib import font_manager
+
+    folders = fonts._package_font_folders()
+    if not folders:
+        skip_or_fail("koreanize-matplotlib is not installed: `pip install -e .` (a course dependency)",
+                     "the pip set-up's Korean font")
+    monkeypatch.setattr(fonts, "_environment_font_folders", lambda: [])
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [e for e in font_manager.fontManager.ttflist if e.name not in fonts.KOREAN_FAMILIES])
+    real = font_manager.findSystemFonts
+    monkeypatch.setattr(font_manager, "findSystemFonts",
+                        lambda fontpaths=None, fontext="ttf": [] if fontpaths is None else real(fontpaths, fontext))
+    monkeypatch.delitem(sys.modules, "koreanize_matplotlib", raising=False)
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["sans-serif"])
+    assert fonts.use_korean_font() == "NanumGothic"
+    registered = {e.fname for e in font_manager.fontManager.ttflist if e.name == "NanumGothic"}
+    assert registered and all(f.startswith(folders[0]) for f in registered)
+    assert _missing_glyphs() == []
+    assert "koreanize_matplotlib" not in sys.modules  # its import would have set font.family alone
+    assert matplotlib.rcParams["font.family"] == ["sans-serif", "NanumGothic"]
 
 
 def test_plotting_draws_hangul_with_the_installed_korean_font(monkeypatch):
