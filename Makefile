@@ -57,6 +57,11 @@ lessons: $(TEST_STAMP)
 benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# A third command for maintainers: the Korean edition ko/ from the English notebooks and translations/ko/.
+.PHONY: translations
+translations: $(TEST_STAMP)
+	$(BIN)/python -m course_utils.authoring.translations build
+
 # A third command: the course as a static website in _build/site/ (en/, and ko/ when the Korean edition is there),
 # built offline; lessons are executed once and cached in _build/executed/ (shared with the tests).
 .PHONY: site
