@@ -119,6 +119,10 @@ def test_glossary_check_catches_a_missing_term():
     assert tr.glossary_problems("Two epochs of mini-batches.", "미니 배치로 두 번 학습합니다.", terms) == [
         "the English cell says 'epoch': the Korean uses none of ['에포크']"]
     assert tr.glossary_problems("Set `epochs=2`.", "`epochs=2`로 둡니다.", terms) == []  # code is not prose
+    fenced = "Run it:\n\n```python\nfit(x, y, epochs=2)  # two epochs\n```"
+    assert tr.glossary_problems(fenced, "실행하세요.\n\n```python\nfit(x, y, epochs=2)  # two epochs\n```", terms) == []
+    title = "See *Two epochs suffice* (2020)."  # a cited title kept in English
+    assert tr.glossary_problems(title, "*Two epochs suffice*(2020)를 보세요.", terms) == []
 
 
 def test_korean_lesson_headings_are_checked():
@@ -290,6 +294,10 @@ def test_a_block_that_loses_code_math_or_a_link_is_caught():
     found = tr.block_problems(english, "steps_per_epoch와 $s = n / b$를 쓰세요. [레슨 1](02.ipynb) 참고.")
     assert [f.split(" differ")[0] for f in found] == ["inline code", "math", "link targets"]
     assert tr.block_problems(english, english) == ["no Hangul: the block is not translated"]
+    code = "Run:\n\n```python\nfit(x, y, batch_size=32)\n```"
+    assert tr.block_problems(code, "실행:\n\n```python\nfit(x, y, batch_size=32)\n```") == []
+    assert tr.block_problems(code, "실행:\n\n```python\nfit(x, y, batch_size=16)\n```")[0].startswith(
+        "code blocks differ")
 
 
 @pytest.mark.parametrize(("text", "line", "what"), [

@@ -367,7 +367,8 @@ def _applicable(root: pathlib.Path, name: pathlib.PurePosixPath) -> set[str]:
 
 # checks of the Korean edition (tests/test_korean_edition.py) -------------------------------------
 
-INLINE = {"inline code": re.compile(r"(?<!`)(?:``(?!`).+?``|`[^`]+`)(?!`)", re.S), "math": re.compile(r"\$[^$\n]+\$"),
+INLINE = {"code blocks": re.compile(r"^```.*?^```", re.M | re.S), "display math": re.compile(r"\$\$.+?\$\$", re.S),
+          "inline code": re.compile(r"(?<!`)(?:``(?!`).+?``|`[^`]+`)(?!`)", re.S), "math": re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)"),
           "link targets": re.compile(r"\]\(([^)\s]+)")}
 FIXED_HEADINGS = (  # an English cell's line matching the first, its Korean block must have a line matching the second
     (r"^\*\*What you'll learn\*\*", r"^\*\*이번 장에서 배울 내용\*\*"),
@@ -415,19 +416,21 @@ def differences(english_nb, korean_nb) -> list[str]:
 
 
 def block_problems(english: str, korean: str) -> list[str]:
-    """What a Korean block lacks: Hangul, or the English cell's inline code, math and link targets."""
+    """What a Korean block lacks: Hangul, the English cell's code, math and link targets, a fixed heading."""
     found = [] if HANGUL.search(korean) else ["no Hangul: the block is not translated"]
-    for name, pattern in INLINE.items():
+    headings = [(line, english, korean) for line in FIXED_HEADINGS]
+    for name, pattern in INLINE.items():  # each kind found in what is left after the ones before it
         want = sorted(" ".join(m.group(0).split()) for m in pattern.finditer(english))  # a span may wrap
         got = sorted(" ".join(m.group(0).split()) for m in pattern.finditer(korean))
+        english, korean = pattern.sub(" ", english), pattern.sub(" ", korean)
         if want != got:
             lost = sorted({x for x in want if want.count(x) > got.count(x)})
             added = sorted({x for x in got if got.count(x) > want.count(x)})
             found.append(f"{name} differ from the English cell's: missing {lost}, not in English {added}")
-    for english_line, korean_line in FIXED_HEADINGS:
-        for match in re.finditer(english_line, english, re.M):
+    for (english_line, korean_line), english_text, korean_text in headings:
+        for match in re.finditer(english_line, english_text, re.M):
             wanted = korean_line.format(*match.groups())
-            if not re.search(wanted, korean, re.M):
+            if not re.search(wanted, korean_text, re.M):
                 found.append(f"the English {match.group(0)!r} needs its fixed Korean heading ({wanted!r})")
     return found
 
@@ -448,7 +451,7 @@ def glossary(root: pathlib.Path = ROOT) -> list[dict]:
 
 
 def _words(text: str) -> str:
-    """The prose of a cell: inline code, math and link targets removed."""
+    """The prose of a cell: code, math and link targets removed (in INLINE's order: code blocks first)."""
     for pattern in INLINE.values():
         text = pattern.sub(" ", text)
     return text
@@ -460,8 +463,11 @@ def glossary_problems(english: str, korean: str, terms: list[dict]) -> list[str]
     found = []
     for term in terms:
         words = r"[\s-]?".join(re.escape(w) for w in re.split(r"[\s-]+", term["en"]))
-        if re.search(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", prose, re.I):
+        pattern = re.compile(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", re.I)
+        if pattern.search(prose):
             accepted = [term["ko"], *term.get("also", [])]  # "가중치 갱신" also as "가중치를 … 갱신"
+            if pattern.search(_words(korean)):  # kept in English: a quoted title or note, "학습률(learning rate)"
+                continue
             if not any(all(word in korean for word in form.split()) for form in accepted):
                 found.append(f"the English cell says {term['en']!r}: the Korean uses none of {accepted}")
     return found
