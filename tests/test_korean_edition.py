@@ -23,7 +23,7 @@ import sys
 
 import nbformat
 import pytest
-from grading_harness import autograde, graded_cells, new_course, read, require_sandbox
+from grading_harness import autograde, graded_cells, nbgrader, new_course, read, require_sandbox
 
 from course_utils.authoring import translations as tr
 from course_utils.grading import how_it_works
@@ -201,6 +201,11 @@ def test_a_korean_submission_gets_the_english_score_from_the_same_gradebook(tmp_
     assert english_scores["english"]["score"] == total > 0
     submitted = read(course / "submitted" / "korean" / assignment / f"{assignment}.ipynb")
     assert submitted.metadata["course"]["language"] == "ko"  # the Korean one was graded
+    # Validate (the student's check) accepts the Korean notebook: its locked cells carry their own checksums
+    path = tmp_path / f"{assignment}.ipynb"
+    nbformat.write(submitted, str(path))
+    result = nbgrader(course, "validate", str(path), cwd=tmp_path)
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout + result.stderr[-3000:]
 
 
 # the machinery, on files that are not in the repository ------------------------------------------
