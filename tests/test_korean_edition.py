@@ -341,3 +341,25 @@ def test_build_check_on_the_command_line_names_each_stale_file(tmp_path):
                                                                    "stale: ko/exercises/ex01/ex01.ipynb"]
     assert subprocess.run(command, capture_output=True, text=True, timeout=120).returncode == 0
     assert subprocess.run([*command, "--check"], capture_output=True, text=True, timeout=120).returncode == 0
+
+
+def test_a_cell_that_several_exercises_share_is_translated_once_in_shared(tmp_path):
+    root = _course(tmp_path, KOREAN)
+    shared, own = "Before you submit: run all cells.", "## Part A (1 point)\n\nWrite `f`."
+    for exercise in ("ex01", "ex02"):
+        cells = [nbformat.v4.new_markdown_cell(own if exercise == "ex01" else "## Part A (2 points)\n\nWrite `g`."),
+                 nbformat.v4.new_markdown_cell(shared)]
+        (root / "exercises" / exercise).mkdir(exist_ok=True)
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), str(root / "exercises" / exercise / f"{exercise}.ipynb"))
+    folder = root / "translations" / "ko" / "exercises"
+    (folder / "ex01.md").write_text("<!-- ex01 -->\n" + _block(own, "## 파트 A (1점)\n\n`f`를 작성하세요."))
+    (folder / "ex02.md").write_text("<!-- ex02 -->\n" + _block("## Part A (2 points)\n\nWrite `g`.",
+                                                               "## 파트 A (2점)\n\n`g`를 작성하세요."))
+    (folder / "_shared.md").write_text("<!-- shared -->\n" + _block(shared, "제출하기 전에 모든 셀을 실행하세요."))
+    assert tr.problems(root) == []
+    tr.build(root, report=pytest.fail)
+    assert read(root / "ko" / "exercises" / "ex02" / "ex02.ipynb").cells[1].source == "제출하기 전에 모든 셀을 실행하세요."
+    (folder / "_shared.md").write_text("<!-- shared -->\n")
+    missing = tr.problems(root)
+    assert [(p.kind, p.file) for p in missing] == [("missing", "translations/ko/exercises/_shared.md")]
+    assert shared in missing[0].message

@@ -37,6 +37,7 @@ LANGUAGE = "ko"
 SOURCES = pathlib.PurePosixPath("translations", LANGUAGE)
 EDITION = pathlib.PurePosixPath(LANGUAGE)
 SHARED = "_shared"
+SHARED_FILE = SOURCES / "exercises" / f"{SHARED}.md"
 MARKER = re.compile(r"^<!-- en:([0-9a-f]{12}) -->$")
 MARKER_LIKE = re.compile(r"^\s*<!--\s*en\s*:", re.I)
 LINK = re.compile(r"(\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
@@ -136,8 +137,7 @@ def editions(root: pathlib.Path = ROOT) -> list[Edition]:
         if path.stem != path.parent.name:
             continue
         english = pathlib.PurePosixPath("exercises", path.parent.name, path.name)
-        found.append(Edition(english, EDITION / english, (SOURCES / "exercises" / f"{path.stem}.md",
-                                                          SOURCES / "exercises" / f"{SHARED}.md")))
+        found.append(Edition(english, EDITION / english, (SOURCES / "exercises" / f"{path.stem}.md", SHARED_FILE)))
     return found
 
 
@@ -289,80 +289,68 @@ def english_markdown(root: pathlib.Path, edition: Edition) -> dict[str, str]:
     return {key: source for key, source, gen in _english_cells(root, edition.english) if not gen}
 
 
-def _duties(root: pathlib.Path) -> dict[pathlib.PurePosixPath, list[tuple[str, str, str]]]:
+def _duties(cells_of: dict) -> dict[pathlib.PurePosixPath, list[tuple[str, str, str]]]:
     """For each translation file, the English cells it must translate: ``(hash, source, where)``.
 
     A lesson's file: all of the lesson's markdown cells. An exercise's cell that several exercises
     share belongs to ``_shared.md``, any other to the exercise's own file. Generated cells: none.
     """
-    duties: dict[pathlib.PurePosixPath, list] = {}
     counts: dict[str, int] = {}
-    cells = {e: _english_cells(root, e.english) for e in editions(root)}
-    for edition, found in cells.items():
-        if edition.exercise:
-            for key in {k for k, _, gen in found if not gen}:
-                counts[key] = counts.get(key, 0) + 1
-    shared_file = SOURCES / "exercises" / f"{SHARED}.md"
-    shared = duties.setdefault(shared_file, [])
-    for edition, found in cells.items():
+    for edition, cells in cells_of.items():
+        for key in {k for k, _, gen in cells if edition.exercise and not gen}:
+            counts[key] = counts.get(key, 0) + 1
+    duties: dict[pathlib.PurePosixPath, list] = {SHARED_FILE: []}
+    for edition, cells in cells_of.items():
         own = duties.setdefault(edition.sources[0], [])
-        for index, (key, source, gen) in enumerate(found):
-            where = f"markdown cell {index} of {edition.english}"
-            if gen:
+        for index, (key, source, gen) in enumerate(cells):
+            duty = (key, source, f"markdown cell {index} of {edition.english}")
+            if gen or (edition.exercise and key in {k for k, _, _ in duties[SHARED_FILE]}):
                 continue
-            if edition.exercise and counts[key] > 1:
-                if key not in {k for k, _, _ in shared}:
-                    shared.append((key, source, where))
-            else:
-                own.append((key, source, where))
+            (duties[SHARED_FILE] if edition.exercise and counts[key] > 1 else own).append(duty)
     return duties
 
 
 def problems(root: pathlib.Path = ROOT) -> list[Problem]:
-    """Every English markdown cell without a valid block, and every block that matches no English cell."""
+    """Every English markdown cell without a valid block, every block still in English, every block
+    that matches no English cell (stale) and every block of a generated cell."""
+    cells_of = {e: _english_cells(root, e.english) for e in editions(root)}
+    generated_keys = {k for cells in cells_of.values() for k, _, gen in cells if gen}
+    shared_keys = {b.key for b in read_blocks(root, SHARED_FILE)}
     found = []
-    duties = _duties(root)
-    generated_keys = {k for e in editions(root) for k, _, gen in _english_cells(root, e.english) if gen}
-    for name, cells in duties.items():
-        blocks = read_blocks(root, name)
-        applies = _applicable(root, name)
-        valid = {b.key for b in blocks if b.key in applies and b.key not in generated_keys}
-        others = set() if name.stem == SHARED else {b.key for b in read_blocks(root, SOURCES / "exercises" /
-                                                                                   f"{SHARED}.md")}
+    for name, duties in _duties(cells_of).items():
         if not (root / name).exists():
-            if cells:
+            if duties:
                 found.append(Problem("missing", str(name), f"{name} does not exist: it translates "
-                                     f"{len(cells)} English markdown cells"))
+                                     f"{len(duties)} English markdown cells"))
             continue
-        for key, source, where in cells:
-            if key not in valid and not (name.parts[-2] == "exercises" and key in others):
-                found.append(Problem("missing", str(name), f"{name}: no block en:{key} for the {where}:\n"
-                                     + _quote(source)))
-        for block in blocks:
-            if block.key in valid and not HANGUL.search(block.text):
-                found.append(Problem("untranslated", str(name), f"{name}:{block.line}: block en:{block.key} has "
-                                     f"no Korean text yet: {_first_line(block.text)}"))
-        wanted = [k for k, _, _ in cells]
-        keys = [b.key for b in blocks]
-        for opcode, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keys, wanted, autojunk=False).get_opcodes():
-            for i in range(i1, i2):
-                block = blocks[i]
-                if block.key in generated_keys:
-                    found.append(Problem("generated", str(name), f"{name}:{block.line}: block en:{block.key} "
-                                         "translates a generated cell (How this notebook works): its Korean text "
-                                         "is course_utils/grading/how_it_works.text_ko; delete the block"))
-                elif block.key not in applies:
-                    j = j1 + (i - i1) if opcode == "replace" and j1 + (i - i1) < j2 else None
-                    now = (f"the English cell at that position is now en:{wanted[j]}:\n" + _quote(cells[j][1])
-                           if j is not None else "no English cell is at that position now (removed?)")
-                    found.append(Problem("stale", str(name), f"{name}:{block.line}: block en:{block.key} matches "
-                                         f"no English cell (stale); {now}"))
+        applies = {k for e, cells in cells_of.items() if name in e.sources for k, _, _ in cells} - generated_keys
+        blocks = read_blocks(root, name)
+        present = ({b.key for b in blocks} | (shared_keys if name.parent.name == "exercises" else set())) & applies
+        found += [Problem("missing", str(name), f"{name}: no block en:{key} for the {where}:\n" + _quote(source))
+                  for key, source, where in duties if key not in present]
+        found += [Problem("untranslated", str(name), f"{name}:{b.line}: block en:{b.key} has no Korean text yet: "
+                          f"{_first_line(b.text)}") for b in blocks if b.key in applies and not HANGUL.search(b.text)]
+        found += _unmatched(name, blocks, duties, applies, generated_keys)
     return found
 
 
-def _applicable(root: pathlib.Path, name: pathlib.PurePosixPath) -> set[str]:
-    """The hashes of the English markdown cells a translation file may translate."""
-    return {key for e in editions(root) if name in e.sources for key, _, _ in _english_cells(root, e.english)}
+def _unmatched(name, blocks: list[Block], duties: list, applies: set[str], generated_keys: set[str]) -> list[Problem]:
+    """Blocks of generated cells, and stale blocks paired with the English cell now at their place."""
+    found, wanted = [], [k for k, _, _ in duties]
+    keys = [b.key for b in blocks]
+    for opcode, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keys, wanted, autojunk=False).get_opcodes():
+        for i, block in enumerate(blocks[i1:i2], start=i1):
+            if block.key in generated_keys:
+                found.append(Problem("generated", str(name), f"{name}:{block.line}: block en:{block.key} translates "
+                                     "a generated cell (How this notebook works): its Korean text is "
+                                     "course_utils/grading/how_it_works.text_ko; delete the block"))
+            elif block.key not in applies:
+                j = j1 + (i - i1) if opcode == "replace" and j1 + (i - i1) < j2 else None
+                now = (f"the English cell at that position is now en:{wanted[j]}:\n" + _quote(duties[j][1])
+                       if j is not None else "no English cell is at that position now (removed?)")
+                found.append(Problem("stale", str(name), f"{name}:{block.line}: block en:{block.key} matches no "
+                                     f"English cell (stale); {now}"))
+    return found
 
 
 # checks of the Korean edition (tests/test_korean_edition.py) -------------------------------------
