@@ -116,6 +116,7 @@ def needed() -> dict[str, set[str]]:
     from nbgrader.validator import Validator
 
     from course_utils.grading.feedback import HideHiddenTests
+    from course_utils.grading.results import test_title
 
     found: dict[str, set[str]] = {"phrases": {Validator.failed_warning.default_value,
                                               HideHiddenTests.notice.default_value}}
@@ -126,6 +127,9 @@ def needed() -> dict[str, set[str]]:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 collect(ast.parse(cell.source), found, code=False)
+    found["titles"] = {title for path in sorted((ROOT / "solutions").glob("*/*.ipynb")) for cell in read(path).cells
+                       if (title := test_title(cell.source)) and cell.metadata.get("nbgrader", {}).get("grade")
+                       and not cell.metadata.get("nbgrader", {}).get("solution")}
     found["phrases"].discard("")
     found["hints"] = found.get("hints", set()) - found["phrases"]
     found["descriptions"] = found.get("descriptions", set()) - found["phrases"] - found["hints"]
@@ -138,8 +142,9 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 def test_the_catalogue_has_every_phrase_hint_and_description_and_nothing_stale():
     need, have = needed(), catalogue()
-    assert set(have) == {"phrases", "hints", "descriptions"}, set(have)
-    assert len(need["phrases"]) > 50 and len(need["hints"]) > 200 and len(need["descriptions"]) > 150, \
+    assert set(have) == {"phrases", "hints", "descriptions", "titles"}, set(have)
+    assert len(need["phrases"]) > 50 and len(need["hints"]) > 200 and len(need["descriptions"]) > 150 \
+        and len(need["titles"]) > 60, \
         {k: len(v) for k, v in need.items()}  # the collector still finds the test cells' words
     all_keys = [key for section in have.values() for key in section]
     assert len(all_keys) == len(set(all_keys)), "a key is in two sections"
@@ -154,7 +159,7 @@ def test_the_catalogue_has_every_phrase_hint_and_description_and_nothing_stale()
 
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
-CODE = re.compile(r"`[^`]+`|\b[a-z_][\w.]*\((?!s\))[^()]*\)|\b[A-Za-z]\w*_\w*\b|\b\w+=[\w.'\[\]-]+")
+CODE = re.compile(r"`[^`]+`|\b[a-z_][\w.]*\((?!s\))[^()]*\)|\b[A-Za-z]\w*_\w*\b|\b\w+=[\w'\[\]-]+(?:\.\w+)*")
 
 
 def without_fields(template: str) -> str:
@@ -304,7 +309,7 @@ def test_validate_speaks_the_notebooks_language(course, tmp_path):
     out = validate(course, korean(wrong), tmp_path / f"{ASSIGNMENT}.ipynb")
     in_order(out, "검증 실패: 셀 3개가 테스트를 통과하지 못했습니다!",
              "파트 A: 실패, 1/3점 (테스트 3개 중 2개 실패)", "파트 B: 실패, 1/2점", "파트 C: 통과, 2/2점",
-             "파트 A, test_steps_partial_batch (0/1점)", *KO_PARTIAL)
+             "파트 A, test_steps_partial_batch (0/1점): steps_per_epoch는 마지막 부분 배치를", *KO_PARTIAL)
     assert "expected" not in out and "Part A" not in out and "VALIDATION" not in out, out
     blank = make_submission(release(course), ASSIGNMENT, {"blank": True})
     out = validate(course, korean(blank), tmp_path / f"{ASSIGNMENT}.ipynb")
@@ -337,7 +342,7 @@ def test_run_all_in_jupyterlab_speaks_the_notebooks_language(course, tmp_path):
     assert stopped is None, stopped
     cell = next(c for c in ran.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_steps_partial_batch")
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(cell.outputs[0]["traceback"]))
-    assert shown.startswith("실패: steps_per_epoch counts the last"), shown
+    assert shown.startswith("실패: steps_per_epoch는 마지막 부분 배치를 스텝 하나로 더 셉니다."), shown
     in_order(shown, KO_PARTIAL[0], KO_PARTIAL[1])
     summary = "".join(o.get("text", "") for o in ran.cells[-1].outputs)
     in_order(summary, "파트 A: 실패, 1/3점", "파트 C: 통과, 2/2점", "    " + KO_PARTIAL[0])
@@ -380,11 +385,12 @@ def test_autograde_and_feedback_speak_the_submissions_language_with_the_same_sco
         html = (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         return re.sub(r"<[^>]+>", "", html)
 
-    in_order(page("korean"), "채점 결과", "7점 만점에 2점입니다.", "Part A: 실패, 0/3점 (테스트 3개 중 3개 실패)",
-             "Part C: 통과, 2/2점", "실패한 테스트", "Part A, test_steps_partial_batch (0/1점)", *KO_PARTIAL,
-             "Part A, 테스트 test_steps_seed_examples", "숨겨진 테스트: 보이지 않습니다")
+    in_order(page("korean"), "채점 결과", "7점 만점에 2점입니다.", "파트 A: 실패, 0/3점 (테스트 3개 중 3개 실패)",
+             "파트 C: 통과, 2/2점", "실패한 테스트",
+             "파트 A, test_steps_partial_batch (0/1점): steps_per_epoch는 마지막 부분 배치를", *KO_PARTIAL,
+             "파트 A, 테스트 test_steps_seed_examples", "숨겨진 테스트: 보이지 않습니다")
     in_order(page("english"), "Your results", "2 of 7 points", "Part A: failed, 0/3 points", *EN_PARTIAL)
     for student in ("english", "unknown"):
         assert not HANGUL.search(page(student)), student
-    in_order(page("koreanblank"), "7점 만점에 0점입니다.", "Part A: 아직 답하지 않음, 0/3점",
+    in_order(page("koreanblank"), "7점 만점에 0점입니다.", "파트 A: 아직 답하지 않음, 0/3점",
              "아직 답하지 않음: steps_per_epoch")

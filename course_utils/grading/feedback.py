@@ -104,7 +104,7 @@ def _gradebook_score(cell):
 def _test_label(test: results.TestResult):
     verdict = messages.text("failed" if test.failed else "passed")
     points = results.points_text(test.score, test.points)
-    title = f": {html.escape(test.title)}" if test.title else ""
+    title = f": {html.escape(results.shown_title(test.title))}" if test.title else ""
     label = messages.text("**{part}, test `{grade_id}`** ({verdict}, {points})", part=test.part,
                           grade_id=test.grade_id, verdict=verdict, points=points)
     cell = new_markdown_cell(label + title)

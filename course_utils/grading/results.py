@@ -28,6 +28,7 @@ import re
 from nbconvert.filters import strip_ansi
 from nbgrader import utils
 
+from course_utils.grading import messages
 from course_utils.grading.messages import text
 
 PART_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*((?:Part|파트)\s+[\w.-]+)", re.MULTILINE)
@@ -110,21 +111,21 @@ def test_title(source: str) -> str:
 
 def failure_message(cell) -> str:
     """Why a test cell failed, from its outputs: the message of its error (expected, got, hint)."""
-    messages = []
+    found = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             name, value = str(output.get("ename", "")), strip_ansi(str(output.get("evalue", ""))).strip()
             if name == "AssertionError" and value:
-                messages.append(value)
+                found.append(value)
             elif value:
-                messages.append(f"{name}: {value}")
+                found.append(f"{name}: {value}")
             else:
-                messages.append(name or "the test failed")
+                found.append(name or "the test failed")
         elif output.get("output_type") == "stream" and output.get("name") == "stderr":
-            text = strip_ansi(str(output.get("text", ""))).strip()
-            if text:
-                messages.append(text[-1500:])
-    return "\n".join(messages)
+            printed = strip_ansi(str(output.get("text", ""))).strip()
+            if printed:
+                found.append(printed[-1500:])
+    return "\n".join(found)
 
 
 def policy_notice(source: str) -> str:
@@ -149,7 +150,7 @@ def notebook_results(nb, score_of=None) -> list[PartResult]:
         if cell.cell_type == "markdown":
             heading = PART_HEADING.search(cell.source)
             if heading:
-                current = PartResult(re.sub(r"\s+", " ", heading.group(1)), [])
+                current = PartResult(text("Part {part}", part=heading.group(1).split()[-1]), [])
                 parts.append(current)
             continue
         if cell.cell_type != "code" or not utils.is_grade(cell):
@@ -181,10 +182,15 @@ def failed_tests(parts: list[PartResult]) -> list[TestResult]:
     return [test for part in parts for test in part.failed]
 
 
+def shown_title(title: str) -> str:
+    """A test's title as the student reads it: its docstring's first line, translated if the catalogue has it."""
+    return messages.translated(title)
+
+
 def test_heading(test: TestResult) -> str:
     """``Part A, test_steps_partial_batch (0/1 point): steps_per_epoch counts ...``"""
     points = points_text(test.score, test.points) if test.points else text("not run")
-    title = f": {test.title}" if test.title else ""
+    title = f": {shown_title(test.title)}" if test.title else ""
     return f"{test.part}, {test.grade_id} ({points}){title}"
 
 

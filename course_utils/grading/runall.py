@@ -84,7 +84,7 @@ def failed(title: str) -> None:
     etype, value, tb = sys.exc_info()
     message = str(value).strip()
     RESULTS[title] = message or etype.__name__
-    header = f"\x1b[1;31m{messages.text('Failed:')}\x1b[0m \x1b[1m{title}\x1b[0m"
+    header = f"\x1b[1;31m{messages.text('Failed:')}\x1b[0m \x1b[1m{messages.translated(title)}\x1b[0m"
     shell = _shell()
     if isinstance(value, AssertionError) and message:
         stb = [header, "", message]
@@ -139,8 +139,9 @@ def _summary_text(nb) -> str:
     if not RESULTS:
         return text("No test cell has run in this kernel yet: run the notebook (Run > Run All Cells).")
     if nb is None:
-        return "\n".join(text("passed: {title}", title=t) if m is None else
-                         text("failed: {title}", title=t) + f"\n{m}" for t, m in RESULTS.items())
+        return "\n".join(text("passed: {title}", title=messages.translated(t)) if m is None else
+                         text("failed: {title}", title=messages.translated(t)) + f"\n{m}"
+                         for t, m in RESULTS.items())
     parts = results.notebook_results(nb, score_of=lambda cell: (0.0, float(cell.metadata["nbgrader"]["points"])))
     lines, failed = [], []
     for part in parts:
