@@ -362,8 +362,13 @@ def error_text(nb, grade_id: str) -> str:
 
 def test_autograde_and_feedback_speak_the_submissions_language_with_the_same_scores(course):
     require_sandbox()
+    ko_release = course / "ko" / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"  # the Korean release
+    ko_release.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(korean(release(course)), str(ko_release))
     wrong = make_submission(release(course), ASSIGNMENT, FLOOR)
-    students = {"english": wrong, "korean": korean(wrong),
+    tampered = korean(wrong)
+    tampered.cells[0].source = "# 만점입니다! <script>alert(1)</script>"  # a locked cell, changed
+    students = {"english": wrong, "korean": tampered,
                 "unknown": korean(wrong, language={"ko": "x" * 10**5}),  # not a language: English
                 "koreanblank": korean(make_submission(release(course), ASSIGNMENT, {"blank": True}))}
     hand_in(course, students)
@@ -375,6 +380,14 @@ def test_autograde_and_feedback_speak_the_submissions_language_with_the_same_sco
     assert got["english"]["score"] == 2 and got["koreanblank"]["score"] == 0, got
 
     graded = {s: read(course / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb") for s in students}
+    markdown = {s: [c.source for c in nb.cells if c.cell_type == "markdown"] for s, nb in graded.items()}
+    # locked markdown comes back from the release in the submission's language, never as the student left it
+    assert markdown["korean"] == [c.source for c in read(ko_release).cells if c.cell_type == "markdown"]
+    assert any(m.startswith("## 파트 A (3점)") for m in markdown["korean"])
+    assert any(m.startswith("## Part A (3 points)") for m in markdown["english"])
+    assert not any("만점입니다" in m for m in markdown["korean"])
+    assert markdown["english"] == markdown["unknown"] == [c.source for c in release(course).cells
+                                                          if c.cell_type == "markdown"]
     in_order(error_text(graded["korean"], "test_steps_partial_batch"), *KO_PARTIAL)
     in_order(error_text(graded["english"], "test_steps_partial_batch"), *EN_PARTIAL)
     in_order(error_text(graded["unknown"], "test_steps_partial_batch"), *EN_PARTIAL)
@@ -389,6 +402,7 @@ def test_autograde_and_feedback_speak_the_submissions_language_with_the_same_sco
              "파트 C: 통과, 2/2점", "실패한 테스트",
              "파트 A, test_steps_partial_batch (0/1점): steps_per_epoch는 마지막 부분 배치를", *KO_PARTIAL,
              "파트 A, 테스트 test_steps_seed_examples", "숨겨진 테스트: 보이지 않습니다")
+    assert "파트 A (3점)" in page("korean") and "만점입니다!" not in page("korean")
     in_order(page("english"), "Your results", "2 of 7 points", "Part A: failed, 0/3 points", *EN_PARTIAL)
     for student in ("english", "unknown"):
         assert not HANGUL.search(page(student)), student

@@ -541,10 +541,38 @@ class RestoreLockedCells(OverwriteCells):
     block, so nbgrader warned "Attribute 'checksum' ... has changed!" for untouched submissions.
     Here such a cell gets the gradebook's source back silently; a cell the student really edited
     still gets the warning, and is restored as before.
+
+    A submission of a translated release (``metadata.course.language``, see ``messages``) gets its
+    locked markdown back from that release, ``<language>/exercises/<assignment>/<notebook>.ipynb``
+    in the course directory, not the gradebook's English: the feedback made from it keeps the
+    student's language. Code cells are the gradebook's, in every language.
     """
+
+    def preprocess(self, nb, resources):
+        self._translated = self._release_markdown(nb, resources)
+        return super().preprocess(nb, resources)
+
+    def _release_markdown(self, nb, resources) -> dict[str, str]:
+        """``{grade_id: source}`` of the locked markdown cells of the submission's translated release, if any."""
+        language = messages.language_of(nb)
+        ids = _nbgrader_ids(resources)
+        if language == messages.ENGLISH or ids is None:
+            return {}
+        root = self.config.get("CourseDirectory", {}).get("root") or os.getcwd()
+        path = pathlib.Path(root) / language / "exercises" / ids[1] / f"{ids[2]}.ipynb"
+        if not path.is_file():
+            return {}
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        return {meta["grade_id"]: "".join(cell.get("source", "")) for cell in cells
+                if cell.get("cell_type") == "markdown" and (meta := cell.get("metadata", {}).get("nbgrader", {}))
+                .get("locked") and meta.get("grade_id")}
 
     def preprocess_cell(self, cell, resources, cell_index):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        translated = getattr(self, "_translated", {}).get(grade_id) if cell.cell_type == "markdown" else None
+        if translated is not None:
+            cell, resources = self._restore(cell, resources, cell_index, grade_id, translated)
+            return cell, resources
         if grade_id is not None and utils.is_locked(cell):
             from nbgrader.api import MissingEntry
             from nbgrader.preprocessors import ClearHiddenTests
@@ -559,3 +587,17 @@ class RestoreLockedCells(OverwriteCells):
                 if released.source.rstrip() == cell.source.rstrip():
                     cell.source = source_cell.source
         return super().preprocess_cell(cell, resources, cell_index)
+
+    def _restore(self, cell, resources, cell_index, grade_id: str, translated: str):
+        """A translated release's markdown cell: nbgrader's checks, then the release's own text."""
+        from nbgrader.api import MissingEntry
+
+        if cell.source.rstrip() == translated.rstrip():  # untouched: no checksum warning
+            try:
+                cell.source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id).source
+            except MissingEntry:
+                pass
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.cell_type == "markdown" and utils.is_locked(cell):
+            cell.source = translated
+        return cell, resources
