@@ -133,8 +133,8 @@ def _settle(text: str) -> str:
     for line in text.split("\n"):
         parts = [part for part in line.split("\r") if part]
         line = parts[-1] if parts else ""
-        while "\b" in line:
-            line = re.sub(r"[^\b]?\b", "", line, count=1)
+        while "\x08" in line:  # a backspace erases the character before it
+            line = re.sub("[^\x08]?\x08", "", line, count=1)
         lines.append(line)
     return "\n".join(lines)
 
