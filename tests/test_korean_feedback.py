@@ -57,6 +57,7 @@ CHECKS = {  # a check's argument positions that hold words for the student
     "expect_equal": {0: "descriptions", 3: "hints"}, "expect_close": {0: "descriptions", 3: "hints"},
     "expect_true": {1: "hints", 2: "hints"}, "expect_raises": {0: "descriptions", 3: "hints"},
     "check_updates": {4: "hints"}, "feedback": {0: "hints", 1: "hints"}, "_message": {3: "hints"},
+    "flag": {1: "hints"}, "Violation": {1: "hints"},  # the grading policy's rules (policy.py)
 }
 KEYWORDS = {"what": "descriptions", "hint": "hints", "problem": "hints"}
 SPEAK = {"text": 0, "say": 1, "_say": 0}  # messages.text(english), messages.say(language, english)
@@ -315,6 +316,11 @@ def test_validate_speaks_the_notebooks_language(course, tmp_path):
     out = validate(course, korean(blank), tmp_path / f"{ASSIGNMENT}.ipynb")
     in_order(out, "파트 A: 아직 답하지 않음, 0/3점", "아직 답하지 않음: steps_per_epoch(100, 100)은(는) 아직 "
              "NotImplementedError를", "힌트: # YOUR CODE HERE라고")
+    breaks_policy = make_submission(release(course), ASSIGNMENT, {"append": {"steps_per_epoch": "\nimport os\n"}})
+    out = validate(course, korean(breaks_policy), tmp_path / f"{ASSIGNMENT}.ipynb")
+    in_order(out, "이 셀은 실행되지 않았습니다. 채점 정책을 어기기 때문입니다",
+             "번째 줄: 여기서는 'os'을(를) import할 수 없습니다(허용:")
+    assert "not allowed" not in out, out
     solved = make_submission(release(course), ASSIGNMENT, {})
     out = validate(course, korean(solved), tmp_path / f"{ASSIGNMENT}.ipynb")
     assert out.strip().endswith("성공! 노트북이 모든 테스트를 통과합니다."), out

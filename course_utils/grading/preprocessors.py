@@ -153,12 +153,13 @@ def _block(cell, violations, *, validating: bool, index: int, language: str = me
     """Replace the cell by an error that states the rules it breaks; keep the student's code as comments."""
     lines = [messages.say(language, "This cell was not run: it breaks the grading policy"),
              messages.say(language, '(see "What your code may use" at the top).')]
-    for violation in violations:
-        lines += textwrap.wrap(str(violation), 76, subsequent_indent="    ")
+    rules = [messages.say(language, "line {line}: {rule}", line=v.line, rule=messages.translated(v.rule, language))
+             for v in violations]
+    for rule in rules:
+        lines += textwrap.wrap(rule, 76, subsequent_indent="    ")
     notice = "\n".join("# " + line for line in lines)
     kept = "\n".join("# " + line for line in cell.source.splitlines())
-    error = messages.say(language, "this cell breaks the grading policy: {rules}",
-                         rules="; ".join(str(v) for v in violations))
+    error = messages.say(language, "this cell breaks the grading policy: {rules}", rules="; ".join(rules))
     yours = messages.say(language, "Your code, kept as it was:")
     cell.source = f"{notice}\nraise RuntimeError({error!r})\n\n# {yours}\n{kept}\n"
     if validating:  # Validate reports failed graded cells: make this one count, for 0 points
@@ -356,8 +357,9 @@ class SandboxedExecute(Execute):
         except (DeadKernelError, CellControlSignal):
             raise
         except Exception as error:  # noqa: BLE001 (whatever a kernel sends, the grader goes on)
-            raise UnreadableKernel(self._say("the kernel sent a message the grader cannot read ({error}): it was stopped",
-                                             error=f"{type(error).__name__}: {str(error)[:200]}")) from None
+            reason = self._say("the kernel sent a message the grader cannot read ({error}): it was stopped",
+                               error=f"{type(error).__name__}: {str(error)[:200]}")
+            raise UnreadableKernel(reason) from None
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -381,7 +383,8 @@ class SandboxedExecute(Execute):
         token = secrets.token_hex(16)
         text = json.dumps(request)
         if len(text) > self.max_message_bytes:
-            raise TestStopped(self._say("the test's request is larger than {limit} bytes", limit=self.max_message_bytes))
+            raise TestStopped(self._say("the test's request is larger than {limit} bytes",
+                                        limit=self.max_message_bytes))
         source = f"__import__('course_utils.grading.kernel.respond').grading.kernel.respond.respond({token!r}, {text!r})"
         call = NotebookNode(cell_type="code", source=source, metadata={}, outputs=[])
         self._last_reply, started = None, time.monotonic()
