@@ -227,6 +227,32 @@ def test_the_language_is_the_notebooks_and_anything_unknown_is_english(metadata,
         assert messages.current() == language
 
 
+def test_a_kernel_learns_the_language_from_validate_or_from_its_notebook(tmp_path, monkeypatch):
+    """Validate names it in messages.ENV; JupyterLab names the kernel's notebook in JPY_SESSION_NAME."""
+    notebook = tmp_path / "ex.ipynb"
+    notebook.write_text(json.dumps({"metadata": {"course": {"language": "ko"}}, "cells": []}))
+    monkeypatch.delenv(messages.ENV, raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert messages.current() == "en"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    assert messages.current() == "ko"
+    monkeypatch.chdir(tmp_path)  # an older jupyter_server names it relative to its root; the kernel runs beside it
+    monkeypatch.setenv("JPY_SESSION_NAME", "some/folder/ex.ipynb")
+    assert messages.current() == "ko"
+    for broken in ("[", json.dumps({"metadata": {"course": {"language": "fr"}}}), json.dumps([1])):
+        (tmp_path / "bad.ipynb").write_text(broken)
+        messages._notebook_language.cache_clear()
+        monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "bad.ipynb"))
+        assert messages.current() == "en"
+    monkeypatch.setenv(messages.ENV, "en")  # Validate's word comes first
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    assert messages.current() == "en"
+    monkeypatch.setenv(messages.ENV, "ko")
+    assert messages.current() == "ko"
+    with messages.speaking("en"):  # and the grading side's, inside the judge, before both
+        assert messages.current() == "en"
+
+
 def test_a_lookup_on_any_text_is_quick_and_never_raises():
     texts_ = ["", "x" * 10**6, "expected " * 400, "expected {got} {what}, got {{", "{" * 3000, "}{" * 1500,
               "one batch holds all " + "9" * 2900 + " samples", "\x00\ud800", "힌트: " * 500]

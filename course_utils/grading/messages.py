@@ -94,13 +94,17 @@ def kernel_language() -> str:
 
 @functools.lru_cache(maxsize=8)
 def _notebook_language(path: str) -> str:
+    """The language of the notebook at ``path``: absolute (jupyter_server 2), else relative to the server's
+    root, so looked for in the kernel's folder (the notebook's) by its name."""
     if not path.endswith(".ipynb"):
         return ENGLISH
-    try:
-        with open(path, encoding="utf-8") as file:
-            return language_of(json.load(file))
-    except (OSError, ValueError, RecursionError):
-        return ENGLISH
+    for candidate in dict.fromkeys((path, os.path.basename(path))):
+        try:
+            with open(candidate, encoding="utf-8") as file:
+                return language_of(json.load(file))
+        except (OSError, ValueError, RecursionError):
+            continue
+    return ENGLISH
 
 
 # the catalogue --------------------------------------------------------------------------------------
