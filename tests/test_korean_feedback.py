@@ -187,14 +187,27 @@ def test_each_translation_keeps_the_fields_numbers_and_code_of_its_english():
     assert not problems, "\n".join(problems)
 
 
-def test_the_korean_uses_the_notes_terms_not_their_rivals():
-    """배치, 에포크, 스텝, 학습률, 기울기 ... as the study notes and the glossary write them."""
-    rivals = {"미니 배치": "미니배치", "에폭": "에포크", "스탭": "스텝", "러닝 레이트": "학습률", "그래디언트": "기울기",
-              "배치사이즈": "배치 크기", "배치 사이즈": "배치 크기", "업데이트": "갱신", "경사도": "기울기"}
+GLOSSARY = ROOT / "translations" / "ko" / "glossary.toml"
+OTHER_SENSE = {"매개변수": "a Python function's parameter (the policy's rules), not a model's weight"}
+
+
+def test_the_korean_uses_the_glossarys_terms_not_their_rivals():
+    """배치, 배치 크기, 에포크, 스텝, 학습률, 기울기 ...: each term's ``ko``, never a form it lists under ``also``."""
+    terms = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))["term"]
+    chosen = sorted({term["ko"] for term in terms}, key=len, reverse=True)
+    rivals = {form: term for term in terms for form in term.get("also", [])
+              if HANGUL.search(form) and form not in OTHER_SENSE}
+    found = []
+    for entries in catalogue().values():
+        for korean in entries.values():
+            rest = korean
+            for form in chosen:  # "경사 하강법" is chosen even though "경사" alone is a rival of gradient
+                rest = rest.replace(form, "")
+            found += [f"{form!r} (use {term['ko']!r} for {term['en']!r}) in {korean!r}"
+                      for form, term in rivals.items() if form in rest]
+    assert not found, "\n".join(found)
     text = CATALOGUE.read_text(encoding="utf-8")
-    found = {rival: use for rival, use in rivals.items() if rival in text}
-    assert not found, f"use the notes' terms: {found}"
-    for term in ("배치", "배치 크기", "에포크", "스텝", "학습률", "기울기", "갱신", "손실", "힌트", "기댓값"):
+    for term in ("배치", "배치 크기", "에포크", "스텝", "학습률", "기울기", "갱신", "손실", "힌트", "기댓값", "받은 값"):
         assert term in text, term
 
 
