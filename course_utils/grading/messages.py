@@ -168,28 +168,28 @@ class Catalogue:
         self.templates = sorted(matchable, key=lambda t: -sum(len(literal) for literal, _ in t[0]))
 
     def render(self, english: str, fields: dict) -> str:
-        template = self.entries.get(english, english)
-        if not set(fields_of(template)) <= set(fields):
-            template = english  # a translation with a field the English lacks: say it in English
-        return "".join(literal + (str(fields.get(field, "")) if field else "")
-                       for literal, field in parse(template))
+        """The phrase ``english`` in this language, its ``fields`` filled in (English if the entry is unusable)."""
+        values = {name: str(value) for name, value in fields.items()}
+        return _fill(self.entries.get(english, english), values) or _fill(english, values) or english
 
     def translate(self, text: str) -> str:
+        """``text`` translated by its exact entry or the first template it fills; else as it is."""
         found = self.exact.get(text)
         if found is not None:
             return found
         for pieces, value in self.templates:
             fields = _match(pieces, text)
             if fields is not None:
-                return self.render_with(value, fields, text)
+                return _fill(value, fields) or text
         return text
 
-    @staticmethod
-    def render_with(template: str, fields: dict, fallback: str) -> str:
-        pieces = parse(template)
-        if any(field and field not in fields for _, field in pieces):
-            return fallback
-        return "".join(literal + (fields[field] if field else "") for literal, field in pieces)
+
+def _fill(template: str, values: dict[str, str]) -> str | None:
+    """``template`` with each field replaced by its value (never formatted again); None if one is missing."""
+    pieces = parse(template)
+    if any(field and field not in values for _, field in pieces):
+        return None
+    return "".join(literal + (values[field] if field else "") for literal, field in pieces)
 
 
 def _match(pieces: list[tuple[str, str]], text: str) -> dict | None:
