@@ -3,8 +3,9 @@
 :func:`executed` runs a notebook top to bottom in a fresh ``python3`` kernel (cwd = its
 folder, 300 s per cell, as tests/test_notebooks.py always did) and stores the executed copy
 in ``_build/executed/``, named by the notebook's stem and a hash of what its outputs depend
-on: the notebook's bytes, every file of ``course_utils/`` (code and data it may import or
-load) but ``course_utils/authoring/`` (the maintainers' tools, this one included), and the versions of Python and of the libraries that compute the outputs. The next
+on: the notebook's bytes, every file of ``course_utils/`` that a lesson may import or load
+(code and data; not ``grading/`` nor ``authoring/``: see ``NOT_FOR_LESSONS``), and the
+versions of Python and of the libraries that compute the outputs. The next
 call with the same inputs reads the copy back instead of running it again, so one change to
 one lesson re-executes that lesson only, and a ``make test`` run that checks every lesson and
 builds the site executes each lesson once.
@@ -28,6 +29,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHE = ROOT / "_build" / "executed"
 TIMEOUT_S = 300
 KERNEL = "python3"
+# Subpackages no lesson imports: the test-cell API and grading (changed often, and only for the exercises),
+# and the maintainers' tools (this module among them).
+NOT_FOR_LESSONS = ("grading", "authoring")
 # Libraries whose version changes what a lesson prints or draws.
 LIBRARIES = ("numpy", "matplotlib", "keras", "tensorflow", "ipykernel", "nbclient")
 
@@ -42,7 +46,7 @@ def _version(name: str) -> str:
 def _course_utils_files() -> list[pathlib.Path]:
     source = ROOT / "course_utils"
     return sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                  and "authoring" not in p.relative_to(source).parts)  # maintainers' tools: not for lessons
+                  and p.relative_to(source).parts[0] not in NOT_FOR_LESSONS)
 
 
 def key(path: pathlib.Path | str) -> str:
@@ -86,5 +90,6 @@ def executed(path: pathlib.Path | str, cache: pathlib.Path | str = CACHE) -> nbf
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False,
                                      encoding="utf-8") as handle:
         nbformat.write(nb, handle)
+    os.chmod(handle.name, 0o644)  # as any file written by the user (mkstemp makes it 0600)
     os.replace(handle.name, target)  # atomic: a reader sees the whole notebook or none
     return nb
