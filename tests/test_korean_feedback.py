@@ -365,6 +365,22 @@ def test_validate_speaks_the_notebooks_language(course, tmp_path):
     assert out.strip().endswith("성공! 노트북이 모든 테스트를 통과합니다."), out
 
 
+def test_the_validate_buttons_dialog_speaks_the_notebooks_language(course, tmp_path):
+    """The JSON the Validate button's handler returns, as test_feedback_display gets it."""
+    from test_feedback_display import HANDLER
+
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(korean(make_submission(release(course), ASSIGNMENT, FLOOR)), str(path))
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
+    done = subprocess.run([sys.executable, "-c", HANDLER, str(path)], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])["result"]["failed"]
+    in_order(failed[0]["source"], "검증 실패: 셀 3개가", "파트 A: 실패, 1/3점", "파트 C: 통과, 2/2점")
+    assert failed[1]["source"].startswith("파트 A, test_steps_partial_batch (0/1점): steps_per_epoch는")
+    in_order(failed[1]["raw_error"], *KO_PARTIAL)
+
+
 def test_validate_of_an_english_notebook_on_a_korean_machine_is_english(course, tmp_path):
     wrong = make_submission(release(course), ASSIGNMENT, FLOOR)
     korean_machine = {"LANG": "ko_KR.UTF-8", "LC_ALL": "ko_KR.UTF-8", "LANGUAGE": "ko"}
