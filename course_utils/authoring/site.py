@@ -55,6 +55,7 @@ LANGUAGES = {"en": "English", "ko": "한국어"}
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 # Markers nbgrader removes when it releases an exercise; one left means a solution or hidden test leaked.
 RELEASE_LEAKS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+MARKDOWN_LINK = re.compile(r"(\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 TEXT = {
@@ -204,12 +205,36 @@ def released(path: pathlib.Path) -> nbformat.NotebookNode:
     return nb
 
 
+def relink(nb: nbformat.NotebookNode, source: str, page: str) -> nbformat.NotebookNode:
+    """Relative links of the notebook at repository path ``source`` as seen from the page at ``page``.
+
+    An edition's notebook (``ko/lessons/x.ipynb``) links into ``ko/`` for what is translated and
+    out of it for the rest (``../../docs/x.md``); on the site each language is a whole tree, so both
+    become links within it (``../docs/x.md``). Links of an English notebook do not change.
+    """
+    def fix(match: re.Match) -> str:
+        target, hashmark, anchor = match.group(2).partition("#")
+        if not target or re.match(r"[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
+            return match.group(0)
+        reached = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+        edition = reached.split("/")[0]
+        if edition in LANGUAGES and edition != "en":
+            reached = reached.split("/", 1)[1]
+        relative = posixpath.relpath(reached, posixpath.dirname(page) or ".")
+        return f"{match.group(1)}{relative}{hashmark}{anchor}{match.group(3)}"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = MARKDOWN_LINK.sub(fix, cell.source)
+    return nb
+
+
 def _lesson_page(language: str, lesson: manifest.Lesson, repo: Repository) -> nbformat.NotebookNode:
     english = execute.executed(ROOT / lesson.path)
     source = _source(language, lesson.path)
     nb = english if source == lesson.path else with_outputs(
         nbformat.read(ROOT / source, as_version=4), english, source)
-    nb = _for_the_page(nb)
+    nb = _for_the_page(relink(nb, source, lesson.path))
     if lesson.exercise:
         ex = lesson.exercise.id
         _header(nb, _links(language, repo, source,
@@ -220,7 +245,7 @@ def _lesson_page(language: str, lesson: manifest.Lesson, repo: Repository) -> nb
 def _exercise_page(language: str, lesson: manifest.Lesson, repo: Repository) -> nbformat.NotebookNode:
     ex = lesson.exercise.id
     source = _source(language, f"exercises/{ex}/{ex}.ipynb")
-    nb = released(ROOT / source)
+    nb = relink(released(ROOT / source), source, f"exercises/{ex}/{ex}.ipynb")
     _header(nb, _links(language, repo, source,
                        (TEXT[language]["lesson"], f"[{lesson.label}](../../{lesson.path})")))
     return nb
