@@ -60,7 +60,8 @@ CHECKS = {  # a check's argument positions that hold words for the student
     "flag": {1: "hints"}, "Violation": {1: "hints"},  # the grading policy's rules (policy.py)
 }
 KEYWORDS = {"what": "descriptions", "hint": "hints", "problem": "hints"}
-SPEAK = {"text": 0, "say": 1, "_say": 0}  # messages.text(english), messages.say(language, english)
+SPEAK = {"text": 0, "say": 1, "_say": 0,  # messages.text(english), messages.say(language, english)
+         "NameError": 0}  # the kernel's word for a name the notebook lacks (kernel/respond.py)
 
 
 def _field(value: ast.FormattedValue) -> str:
@@ -99,6 +100,14 @@ def collect(tree: ast.AST, found: dict, *, code: bool) -> None:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     scope.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.For):  # for what in [...]; for what, x in zip([...], ...)
+            pairs = [(node.target, node.iter)]
+            if isinstance(node.target, ast.Tuple) and isinstance(node.iter, ast.Call) and \
+                    getattr(node.iter.func, "id", None) == "zip":
+                pairs = list(zip(node.target.elts, node.iter.args))
+            for target, values in pairs:
+                if isinstance(target, ast.Name):
+                    scope.setdefault(target.id, []).append(values)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -121,7 +130,7 @@ def needed() -> dict[str, set[str]]:
 
     found: dict[str, set[str]] = {"phrases": {Validator.failed_warning.default_value,
                                               HideHiddenTests.notice.default_value}}
-    for path in sorted((ROOT / "course_utils" / "grading").glob("*.py")):
+    for path in sorted((ROOT / "course_utils" / "grading").glob("**/*.py")):
         collect(ast.parse(path.read_text()), found, code=True)
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         for cell in read(path).cells:
@@ -281,6 +290,10 @@ def test_a_lookup_on_any_text_is_quick_and_never_raises():
     assert time.perf_counter() - started < 2.0
     # a hint with values filled in is found by its template, the values kept
     assert messages.translated("one batch holds all 17 samples", "ko") == "배치 하나에 샘플 17개가 모두 들어갑니다"
+    # a value that is a sentence of the catalogue (the kernel's NameError) is translated too, its error's name kept
+    assert messages.translated("your code raised NameError: name 'f' is not defined in your notebook (did its cell "
+                               "run?) (in f(1))", "ko") == \
+        "f(1) 안에서 작성한 코드가 예외를 일으켰습니다: NameError: 노트북에 'f'이(가) 정의되어 있지 않습니다(그 셀을 실행했나요?)"
 
 
 def test_the_machines_locale_does_not_choose_the_language():

@@ -177,11 +177,33 @@ class Catalogue:
         found = self.exact.get(text)
         if found is not None:
             return found
+        fields = self._fields(text)
+        if fields is None:
+            return text
+        pieces, found = fields
+        # a value that is itself a sentence ("NameError: name 'f' is not defined ...") is translated too, once
+        found = {name: self._translate_value(value) for name, value in found.items()}
+        return _fill(pieces, found) or text
+
+    def _fields(self, text: str):
+        """(the translation, the fields' values) of the first template ``text`` fills, or None."""
         for pieces, value in self.templates:
-            fields = _match(pieces, text)
-            if fields is not None:
-                return _fill(value, fields) or text
-        return text
+            found = _match(pieces, text)
+            if found is not None:
+                return value, found
+        return None
+
+    def _translate_value(self, value: str) -> str:
+        """A field's value translated by an entry, keeping an exception's name in front; else as it is."""
+        if " " not in value:
+            return value
+        head, separator, rest = value.partition(": ")
+        prefix, body = (head + separator, rest) if separator and head.isidentifier() else ("", value)
+        found = self.exact.get(body)
+        if found is None:
+            fields = self._fields(body)
+            found = _fill(*fields) if fields is not None else None
+        return prefix + found if found is not None else value
 
 
 def _fill(template: str, values: dict[str, str]) -> str | None:
