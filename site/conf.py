@@ -56,5 +56,8 @@ html_theme_options = {
 }
 html_sidebars = {"**": ["navbar-logo.html", "lang-switch.html", "search-button-field.html",
                         "sbt-sidebar-nav.html"]}
-html_context = {"course_languages": SETTINGS["languages"], "course_language": language}
+# default_mode: the theme's light/dark switch starts from the reader's system setting.
+html_context = {"course_languages": SETTINGS["languages"], "course_language": language, "default_mode": "auto"}
 html_css_files = ["course.css"]
+# Three batches; served by the site itself (without one, browsers ask the server's root for /favicon.ico).
+html_favicon = "_static/favicon.svg"

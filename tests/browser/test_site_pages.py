@@ -60,7 +60,8 @@ def _pages(root: pathlib.Path) -> list[str]:
 def _open(context, url: str, origin: str):
     """A new tab at ``url``; returns it with the console errors and the requests outside ``origin``."""
     tab, errors, outside = context.new_page(), [], []
-    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.on("console", lambda message: errors.append(f"{message.text} ({message.location.get('url')})")
+           if message.type == "error" else None)
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.on("request", lambda request: None if request.url.startswith((origin + "/", "data:", "blob:"))
            else outside.append(request.url))
