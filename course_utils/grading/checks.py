@@ -132,7 +132,7 @@ def expect_raises(what: str, errors, result, hint: str = "", *, names: str | Non
         raise AssertionError(_wrapped(problem, hint))
     if not result.is_a(*errors):
         problem = text("expected {accepted} for {what}, got {name}: {message}", accepted=accepted,
-                       what=_translated(what), name=result.name, message=result.message)
+                       what=_translated(what), name=result.name, message=_translated(result.message))
         raise AssertionError(_wrapped(problem, hint))
     if names is not None and names not in result.message:
         problem = text("expected the {name} for {what} to name {names}, got {message}", name=result.name,
