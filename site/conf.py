@@ -2,23 +2,26 @@
 
 ``python -m course_utils.authoring.site`` stages the pages of one language in
 ``_build/site-src/<language>/`` with a copy of this folder and a ``site.json`` beside it
-(language, the languages built, the title, the MathJax folder); this file reads it. The
+(language, the languages built, the title); this file reads it. The
 table of contents (``_toc.yml``) is generated there from course.toml. Nothing here fetches
 anything: notebooks are not executed (their outputs come from course_utils.authoring.execute),
-MathJax is served from ``_static/mathjax/`` and the theme's fonts and icons from ``_static/``.
+math is MathML written at build time (``_ext/mathml.py``), the theme's fonts and icons are in ``_static/``.
 """
 
 import json
 import pathlib
+import sys
 
-SETTINGS = json.loads((pathlib.Path(__file__).parent / "site.json").read_text(encoding="utf-8"))
+HERE = pathlib.Path(__file__).parent
+SETTINGS = json.loads((HERE / "site.json").read_text(encoding="utf-8"))
+sys.path.insert(0, str(HERE / "_ext"))
 
 project = SETTINGS["title"]
 author = SETTINGS["author"]
 copyright = SETTINGS["author"]
 language = SETTINGS["language"]
 
-extensions = ["myst_nb", "sphinx_external_toc", "sphinx.ext.mathjax"]
+extensions = ["myst_nb", "sphinx_external_toc", "mathml"]
 external_toc_path = "_toc.yml"
 external_toc_exclude_missing = False
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "site.json"]
@@ -32,13 +35,8 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 
-# MathJax 2 from jupyter-server-mathjax, copied into _static/mathjax/ (no CDN), with its STIX web font.
-mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
-mathjax2_config = {
-    "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None},
-    "showMathMenu": False,
-    "messageStyle": "none",
-}
+# Math is written as MathML when the site is built (_ext/mathml.py): no MathJax, nothing to fetch.
+html_math_renderer = "mathml"
 
 html_theme = "sphinx_book_theme"
 html_title = SETTINGS["title"]

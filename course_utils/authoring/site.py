@@ -29,7 +29,6 @@ import json
 import pathlib
 import posixpath
 import re
-import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -63,7 +62,6 @@ TEXT = {
         "title": "Batches, epochs and steps",
         "search_text": "Search the course…",
         "exercise": "Exercise",
-        "lesson": "Lesson",
         "binder": "open this notebook in JupyterLab on Binder",
         "local": "or, after `make lab`, [in your JupyterLab]({url})",
     },
@@ -71,7 +69,6 @@ TEXT = {
         "title": "배치, 에포크, 스텝",
         "search_text": "강의 검색…",
         "exercise": "연습 문제",
-        "lesson": "레슨",
         "binder": "Binder의 JupyterLab에서 이 노트북 열기",
         "local": "또는 `make lab` 실행 후 [내 JupyterLab에서 열기]({url})",
     },
@@ -177,13 +174,13 @@ def _header(nb: nbformat.NotebookNode, line: str) -> None:
 
 
 def _links(language: str, repo: Repository, path: str, other: tuple[str, str] | None) -> str:
-    """The site-only line: the lesson's exercise (or the exercise's lesson) and where to run it."""
+    """The site-only line: the lesson's exercise, if ``other`` names it, and where to run the notebook."""
     text, parts = TEXT[language], []
     if other:
         parts.append(f"**{other[0]}:** {other[1]}")
     parts.append(f"[{text['binder']}]({repo.binder(path)})")
-    parts.append(text["local"].format(url=f"http://localhost:8888/lab/tree/{path}"))
-    return " · ".join(parts[:-1]) + " (" + parts[-1] + ")"
+    local = text["local"].format(url=f"http://localhost:8888/lab/tree/{path}")
+    return " · ".join(parts) + f" ({local})"
 
 
 def _source(language: str, english: str) -> str:
@@ -246,8 +243,7 @@ def _exercise_page(language: str, lesson: manifest.Lesson, repo: Repository) -> 
     ex = lesson.exercise.id
     source = _source(language, f"exercises/{ex}/{ex}.ipynb")
     nb = relink(released(ROOT / source), source, f"exercises/{ex}/{ex}.ipynb")
-    _header(nb, _links(language, repo, source,
-                       (TEXT[language]["lesson"], f"[{lesson.label}](../../{lesson.path})")))
+    _header(nb, _links(language, repo, source, None))  # its first cell links to its lesson already
     return nb
 
 
@@ -263,15 +259,6 @@ def toc(course: manifest.Course) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mathjax() -> pathlib.Path:
-    try:
-        import jupyter_server_mathjax
-    except ModuleNotFoundError:
-        raise SiteError("jupyter-server-mathjax is not installed (MathJax for the site): "
-                        "pip install -e '.[test]'") from None
-    return pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
-
-
 def stage(language: str, languages: list[str], stage_root: pathlib.Path = STAGE) -> pathlib.Path:
     """Write the Sphinx source folder of ``language``; its path."""
     course, repo = manifest.load(ROOT), repository(ROOT)
@@ -279,9 +266,6 @@ def stage(language: str, languages: list[str], stage_root: pathlib.Path = STAGE)
     for item in CONFIG.rglob("*"):
         if item.is_file() and "__pycache__" not in item.parts:
             _write_if_changed(folder / item.relative_to(CONFIG), item.read_text(encoding="utf-8"))
-    mathjax = folder / "_static" / "mathjax"
-    if not (mathjax / "MathJax.js").exists():
-        shutil.copytree(_mathjax(), mathjax, dirs_exist_ok=True)
     text = TEXT[language]
     settings = {"language": language, "title": text["title"], "author": "the course's authors",
                 "search_text": text["search_text"],

@@ -2,7 +2,7 @@
 
 The site (course_utils/authoring/site.py) is built once for the session, served by Python's
 http.server on 127.0.0.1, and each page opened: no console error, no request that leaves
-127.0.0.1, every <img> loaded (naturalWidth > 0), Hangul drawn with a real font (not the
+127.0.0.1, every <img> loaded (naturalWidth > 0), every formula laid out, Hangul drawn with a real font (not the
 blank boxes of a missing glyph); search finds a lesson by a word of its text; the language
 switch (when the Korean edition is built) leads to the same page in the other language.
 Skips without /usr/bin/chromium (.ci/install_system_packages.sh) or Playwright.
@@ -33,6 +33,8 @@ GLYPH_WIDTHS = """(family) => {
   return [context.measureText('배치크기에포크').width, context.measureText('\\u0378'.repeat(7)).width];
 }"""
 BROKEN_IMAGES = "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+# Formulas (MathML written at build time) that the browser did not lay out.
+FLAT_MATH = "() => Array.from(document.querySelectorAll('article math')).filter(m => m.getBoundingClientRect().width === 0).length"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -78,6 +80,8 @@ def test_every_page_loads_with_its_images_and_nothing_from_outside(served_site, 
             problems += [f"{name}: console error: {e}" for e in errors]
             problems += [f"{name}: request outside the site: {u}" for u in outside]
             problems += [f"{name}: image not loaded: {src}" for src in broken]
+            flat = tab.evaluate(FLAT_MATH)
+            problems += [f"{name}: {flat} formulas not drawn"] if flat else []
             text = tab.locator("article").first.inner_text() if tab.locator("article").count() else ""
             if HANGUL.search(text):
                 family = tab.evaluate("() => getComputedStyle(document.querySelector('article')).fontFamily")
