@@ -9,9 +9,9 @@ sphinx-book-theme, sphinx-external-toc), offline:
   JupyterLab; the table of contents ``_toc.yml`` is generated from course.toml;
 - the lessons carry the outputs of one execution (:mod:`course_utils.authoring.execute`, the
   cache the tests use); the exercises are the released notebooks, checked to hold no solution
-  and no hidden test; each lesson and exercise page starts with a site-only line: its exercise
-  (or lesson), and "open in Binder / JupyterLab", whose address comes from course.toml's
-  ``[course] repository`` and ``branch``;
+  and no hidden test; under each lesson's and exercise's title, a site-only line: the lesson's
+  exercise (an exercise links to its lesson already), and "open in Binder / JupyterLab", whose
+  address comes from course.toml's ``[course] repository`` and ``branch``;
 - the Korean edition (``ko/``, when present) is built from the same configuration with
   ``language = "ko"``; its code cells are the English ones (checked cell by cell) and take the
   English outputs, so nothing is executed twice; a page not yet translated is the English one;
@@ -62,6 +62,7 @@ TEXT = {
         "title": "Batches, epochs and steps",
         "search_text": "Search the course…",
         "exercise": "Exercise",
+        "captions": ("Lessons", "Exercises", "Guides"),
         "binder": "open this notebook in JupyterLab on Binder",
         "local": "or, after `make lab`, [in your JupyterLab]({url})",
     },
@@ -69,6 +70,7 @@ TEXT = {
         "title": "배치, 에포크, 스텝",
         "search_text": "강의 검색…",
         "exercise": "연습 문제",
+        "captions": ("레슨", "연습 문제", "안내서"),
         "binder": "Binder의 JupyterLab에서 이 노트북 열기",
         "local": "또는 `make lab` 실행 후 [내 JupyterLab에서 열기]({url})",
     },
@@ -166,11 +168,10 @@ def with_outputs(translated: nbformat.NotebookNode, english: nbformat.NotebookNo
 
 
 def _header(nb: nbformat.NotebookNode, line: str) -> None:
-    """Put the site-only line after the notebook's first cell (its title)."""
-    cell = nbformat.v4.new_markdown_cell(line)
-    if nb.nbformat_minor < 5:  # cell ids came with nbformat 4.5
-        cell.pop("id", None)
-    nb.cells.insert(1, cell)
+    """Put the site-only line under the notebook's title (the first line of its first cell)."""
+    first = nb.cells[0]
+    title, _, rest = first.source.partition("\n")
+    first.source = f"{title}\n\n{line}\n\n{rest.lstrip()}"
 
 
 def _links(language: str, repo: Repository, path: str, other: tuple[str, str] | None) -> str:
@@ -247,14 +248,15 @@ def _exercise_page(language: str, lesson: manifest.Lesson, repo: Repository) -> 
     return nb
 
 
-def toc(course: manifest.Course) -> str:
+def toc(course: manifest.Course, language: str = "en") -> str:
     """The table of contents (sphinx-external-toc's jb-book format) from the manifest."""
+    captions = TEXT[language]["captions"]
     lines = ["format: jb-book", f"root: {course.lessons[0].path.removesuffix('.ipynb')}", "parts:",
-             "  - caption: Lessons", "    chapters:"]
+             f"  - caption: {captions[0]}", "    chapters:"]
     lines += [f"      - file: {lesson.path.removesuffix('.ipynb')}" for lesson in course.lessons[1:]]
-    lines += ["  - caption: Exercises", "    chapters:"]
+    lines += [f"  - caption: {captions[1]}", "    chapters:"]
     lines += [f"      - file: exercises/{a.id}/{a.id}" for a in course.assignments]
-    lines += ["  - caption: Guides", "    chapters:"]
+    lines += [f"  - caption: {captions[2]}", "    chapters:"]
     lines += [f"      - file: {guide.removesuffix('.md')}" for guide in GUIDES]
     return "\n".join(lines) + "\n"
 
@@ -271,7 +273,7 @@ def stage(language: str, languages: list[str], stage_root: pathlib.Path = STAGE)
                 "search_text": text["search_text"],
                 "languages": [[code, LANGUAGES[code]] for code in languages]}
     _write_if_changed(folder / "site.json", json.dumps(settings, ensure_ascii=False, indent=1) + "\n")
-    _write_if_changed(folder / "_toc.yml", toc(course))
+    _write_if_changed(folder / "_toc.yml", toc(course, language))
     for lesson in course.lessons:
         _write_if_changed(folder / lesson.path, nbformat.writes(_lesson_page(language, lesson, repo)))
         if lesson.exercise:
