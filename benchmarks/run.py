@@ -1,7 +1,7 @@
 """Speed and memory figures for the course (a script, not a test: these machines are shared and noisy).
 
     .venv/bin/python benchmarks/run.py                 # everything
-    .venv/bin/python benchmarks/run.py fit notebooks   # some: fit, notebooks, autograde, breakdown, class, explorer
+    .venv/bin/python benchmarks/run.py fit notebooks   # some: fit, notebooks, autograde, breakdown, class, explorer, site
 
 Budgets: course_utils' fit within 1e-5 of Keras and >= 1000x faster on seed 000's run (best of 20);
 each lesson < 60 s and < 1.5 GB; autograding a NumPy-only assignment <= 5 s (a correct one <= 1 s warm, a
@@ -144,6 +144,13 @@ def bench_explorer() -> dict:
     return explorer_latency.measure()
 
 
+def bench_site() -> dict:
+    """make site from a clean copy (each lesson executed once), then after a one-lesson change (site_build.py)."""
+    import site_build
+
+    return site_build.measure([])
+
+
 def _table(rows: list[dict]) -> str:
     if not rows:
         return "(nothing measured)"
@@ -155,7 +162,7 @@ def _table(rows: list[dict]) -> str:
 
 
 SECTIONS = {"fit": bench_fit, "notebooks": bench_notebooks, "autograde": bench_autograde,
-            "breakdown": bench_breakdown, "class": bench_class, "explorer": bench_explorer}
+            "breakdown": bench_breakdown, "class": bench_class, "explorer": bench_explorer, "site": bench_site}
 
 
 def main() -> None:

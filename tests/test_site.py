@@ -132,7 +132,8 @@ def test_check_site_names_a_remote_asset_a_missing_page_and_a_missing_anchor(tmp
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "page.html").write_text(
         '<html><head><script src="https://cdn.example.org/x.js"></script>'
-        '<link rel="stylesheet" href="//fonts.example.org/f.css"></head><body id="top">'
+        '<link rel="stylesheet" href="//fonts.example.org/f.css"><link rel="canonical" href="https://example.org/c">'
+        '</head><body id="top">'
         '<a href="other.html">gone</a><a href="page.html#nowhere">no anchor</a>'
         '<a href="page.html#top">fine</a><a href="https://example.org/">fine too</a>'
         '<img src="../img/missing.png"></body></html>')
@@ -141,7 +142,7 @@ def test_check_site_names_a_remote_asset_a_missing_page_and_a_missing_anchor(tmp
     for expected in ("https://cdn.example.org/x.js", "//fonts.example.org/f.css", "link to a missing file: other.html",
                      "missing anchor: page.html#nowhere", "../img/missing.png", "https://fonts.example.org/a.woff2"):
         assert expected in problems
-    assert "#top" not in problems and "https://example.org/" not in problems
+    assert "#top" not in problems and "https://example.org/" not in problems  # links to other sites are fine
 
 
 def test_korean_notebook_takes_outputs_only_when_its_code_matches():

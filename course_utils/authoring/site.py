@@ -291,6 +291,7 @@ class _Refs(html.parser.HTMLParser):
     """The ids of a page, its links (<a href>) and its assets (src, <link href>, CSS url())."""
 
     ASSET_TAGS = {"script", "img", "link", "iframe", "source", "video", "audio", "embed", "object"}
+    LOADED_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest"}  # <link rel=...>
 
     def __init__(self):
         super().__init__()
@@ -303,7 +304,8 @@ class _Refs(html.parser.HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         if tag in self.ASSET_TAGS:
-            for name in ("src", "data", "poster") + (("href",) if tag == "link" else ()):
+            loads = tag != "link" or set((attrs.get("rel") or "").lower().split()) & self.LOADED_LINKS
+            for name in ("src", "data", "poster") + (("href",) if loads else ()):
                 if attrs.get(name):
                     self.assets.append(attrs[name])
         if attrs.get("style"):
@@ -315,8 +317,8 @@ def _is_remote(url: str) -> bool:
 
 
 def _skip(url: str) -> bool:
-    return url.startswith(("mailto:", "data:", "javascript:")) or re.match(r"[a-z][a-z0-9+.-]*:", url, re.I) \
-        and not url.lower().startswith("file:")
+    """Not a file of the site: another scheme (mailto:, data:, javascript:; http(s) is checked apart)."""
+    return bool(re.match(r"[a-z][a-z0-9+.-]*:", url, re.I))
 
 
 def check_site(site: pathlib.Path) -> list[str]:
