@@ -8,6 +8,10 @@ Runs on a copy of the course in a temporary folder (lessons/, exercises/, docs/,
 change" (a markdown cell appended to lesson 2) never touches the repository. Budget: a clean build
 <= 5 minutes on the course's 2-core machine; a one-lesson rebuild re-executes that lesson only.
 Results go to benchmarks/results/site_build.json.
+
+Measured on the course's 2-core machine (shared with other work), English and Korean, 53 pages:
+clean build 142 s (every lesson executed once, then Sphinx twice); after a one-lesson change
+14 s, with that one lesson re-executed.
 """
 
 from __future__ import annotations
