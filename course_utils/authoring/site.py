@@ -29,6 +29,7 @@ import json
 import pathlib
 import posixpath
 import re
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -49,6 +50,7 @@ CONFIG = ROOT / "site"  # conf.py, _templates/, _static/
 OUT = ROOT / "_build" / "site"
 STAGE = ROOT / "_build" / "site-src"
 DOCTREES = ROOT / "_build" / "site-doctrees"
+HTML = ROOT / "_build" / "site-html"  # Sphinx's output; myst-nb keeps its jupyter_execute/ beside it
 GUIDES = ("docs/checking_your_answers.md", "docs/instructor_guide.md")
 LANGUAGES = {"en": "English", "ko": "한국어"}
 REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
@@ -395,7 +397,9 @@ def build(languages: list[str] | None = None, out: pathlib.Path = OUT) -> pathli
     root_page = manifest.load(ROOT).lessons[0].path.replace(".ipynb", ".html")
     for language in languages:
         source = stage(language, languages)
-        _sphinx(source, out / language, DOCTREES / language)
+        _sphinx(source, HTML / language, DOCTREES / language)
+        shutil.rmtree(out / language, ignore_errors=True)
+        shutil.copytree(HTML / language, out / language, ignore=shutil.ignore_patterns(".buildinfo"))
         _redirect(out / language / "index.html", root_page)
     _redirect(out / "index.html", f"en/{root_page}")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve _static/ as it is
