@@ -110,6 +110,14 @@ def test_exercise_pages_hold_no_solution_code_or_hidden_tests(built, assignment)
         assert not leaked, f"{language}: {assignment.id}'s page shows solution code: {leaked[:3]}"
 
 
+def test_keras_progress_bars_show_one_line_per_epoch(built):
+    lines = [line for lesson in COURSE.lessons for line in _text(_page(built, "en", lesson.path)).split("\n")
+             if "/step" in line]
+    assert lines, "no Keras progress bar on any lesson page (the check would prove nothing)"
+    redrawn = [line for line in lines if line.count("/step") > 1]
+    assert not redrawn, f"progress bars drawn over each other on one line: {redrawn[:2]}"
+
+
 def test_no_asset_from_outside_and_every_internal_link_resolves(built):
     assert site.check_site(built) == []
     pages = list(built.rglob("*.html"))
@@ -160,6 +168,15 @@ def test_korean_notebook_takes_outputs_only_when_its_code_matches():
 def test_a_progress_bar_shows_as_a_terminal_leaves_it():
     assert site._settle("epoch 1 10%\repoch 1 100%\nnext\n") == "epoch 1 100%\nnext\n"
     assert site._settle("1/8 [==>...]\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b8/8 [======]") == "8/8 [======]"
+
+
+def test_a_bar_redrawn_across_several_outputs_shows_once():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("fit()")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="Epoch 1/1\n1/2 [==   ]"),
+                           nbformat.v4.new_output("stream", text="\r2/2 [=====]\n"),
+                           nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
+    outputs = site._for_the_page(nb).cells[0].outputs
+    assert [(o.name, o.text) for o in outputs] == [("stdout", "Epoch 1/1\n2/2 [=====]\n"), ("stderr", "warning\n")]
 
 
 def test_a_bad_repository_setting_is_named(tmp_path):

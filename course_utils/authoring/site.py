@@ -141,11 +141,26 @@ def _settle(text: str) -> str:
     return "\n".join(lines)
 
 
+def _merged_streams(outputs: list) -> list:
+    """Consecutive outputs of one stream as one: a progress bar redrawn with "\r" spans several."""
+    merged = []
+    for output in outputs:
+        if output.output_type == "stream" and merged and merged[-1].output_type == "stream" \
+                and merged[-1].name == output.name:
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def _for_the_page(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Outputs a static page can show: settled progress bars, widgets as their text form."""
+    """Outputs a static page can show: progress bars as they end, widgets as their text form."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = _merged_streams(cell.outputs)
+        for output in cell.outputs:
             if output.output_type == "stream":
                 output.text = _settle(output.text)
             elif WIDGET_VIEW in output.get("data", {}):
