@@ -11,7 +11,7 @@ mix of submissions with a known score: correct, blank, and each honest mistake
 of tests/grading_cases (cases that hang until a time limit are left out). It
 then grades the class three times from the same start: serially with one
 ``nbgrader autograde ASSIGNMENT`` per assignment (the course's trusted
-configuration), and with ``python -m course_utils.grading.autograde`` at each
+configuration), and with ``python -m course_utils.grading.trusted.autograde`` at each
 ``--workers`` count (with ``--cold`` also with every kernel started on demand,
 no warm kernels: how the workers scale alone). Rows: wall time, submissions per
 minute, seconds per submission, the speed-up over one worker, peak memory (all
@@ -154,7 +154,7 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2),
                 if n is None:
                     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, *extra]
                 else:
-                    command = [sys.executable, "-m", "course_utils.grading.autograde", assignment, "--workers", str(n),
+                    command = [sys.executable, "-m", "course_utils.grading.trusted.autograde", assignment, "--workers", str(n),
                                *extra]
                 print(f"{label}: {assignment} ...", file=sys.stderr, flush=True)
                 took, used, log = _run(command, course)

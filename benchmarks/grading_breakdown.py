@@ -12,7 +12,7 @@ configuration (policy, sandbox, judge), in two ways:
 
 - ``cold``: every kernel starts when its submission does (``warm_kernels = 0``);
 - ``warm``: as a class is graded: the grading process keeps a kernel started ahead,
-  with the assignment's libraries imported (``course_utils.grading.warm_kernels``).
+  with the assignment's libraries imported (``course_utils.grading.trusted.warm_kernels``).
   Submissions follow each other without a pause, so a spare not ready in time is
   waited for, and counted.
 
@@ -92,7 +92,7 @@ def _install() -> None:
     """Wrap the pipeline's parts with CLOCK (in this process only, once)."""
     from nbconvert.preprocessors.base import Preprocessor
 
-    from course_utils.grading import preprocessors as pp
+    from course_utils.grading.trusted import preprocessors as pp
 
     if getattr(pp.SandboxedExecute, "_clocked", False):
         return
@@ -161,7 +161,7 @@ def breakdown(assignment: str, course: pathlib.Path, repeats: int) -> dict[str, 
             print(f"  {assignment} {mode} {repeat + 1}/{repeats}: {runs[-1]['total']:.2f} s", file=sys.stderr,
                   flush=True)
         rows[mode] = {name: statistics.median(run[name] for run in runs) for name in COLUMNS}
-    from course_utils.grading.warm_kernels import POOL
+    from course_utils.grading.trusted.warm_kernels import POOL
 
     POOL.stop()
     return rows
@@ -171,9 +171,9 @@ def kernel_start(assignment: str, repeats: int) -> dict:
     """Median seconds for a sandboxed kernel to answer: bare, and with the assignment's libraries imported."""
     from jupyter_client import BlockingKernelClient
 
-    from course_utils.grading.limits import course_metadata
-    from course_utils.grading.sandbox import Sandbox
-    from course_utils.grading.warm_kernels import Recipe, WarmKernel, preload_line
+    from course_utils.grading.trusted.limits import course_metadata
+    from course_utils.grading.trusted.sandbox import Sandbox
+    from course_utils.grading.trusted.warm_kernels import Recipe, WarmKernel, preload_line
 
     course = course_metadata(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     sandbox = Sandbox(kernel_modules=tuple(course.get("kernel_modules", ())))

@@ -31,12 +31,13 @@ def bench_fit(repeats: int = 20) -> dict:
     forced through fit's general NumPy loop (about a dozen NumPy calls per step, each mostly call
     overhead on 1x1 arrays); ``bare_loop_s`` the three lines of the update written by hand in Python floats.
     """
-    from course_utils import keras_tools  # noqa: F401  (imports Keras with TensorFlow's start-up lines hidden)
+    from course_utils.experiments import keras_tools  # noqa: F401  (imports Keras with TensorFlow's start-up lines hidden)
     import keras
 
-    from course_utils import SGD, datasets, fit, training
-    from course_utils.keras_tools import dense_model
-    from course_utils.models import Dense
+    from course_utils import SGD, fit
+    from course_utils.reference import datasets, training
+    from course_utils.experiments.keras_tools import dense_model
+    from course_utils.reference.models import Dense
 
     X, y = datasets.seed000_points()
     km = dense_model(1, 1, "sigmoid", seed=0)

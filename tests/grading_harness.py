@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course_utils.grading.sandbox import Sandbox
+from course_utils.grading.trusted.sandbox import Sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE_ID = "batches-epochs-steps"
@@ -215,7 +215,7 @@ def autograde_in_parallel(course: pathlib.Path, assignment: str, cases: dict, *e
     bin_dir = pathlib.Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     course_args = [f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
-    result = subprocess.run([sys.executable, "-m", "course_utils.grading.autograde", assignment, "--force",
+    result = subprocess.run([sys.executable, "-m", "course_utils.grading.trusted.autograde", assignment, "--force",
                              *course_args, *extra], cwd=course, env=env, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, f"autograde {assignment} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
     return scores(course, assignment, cases)

@@ -12,9 +12,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-from course_utils import SGD, Adam, batch_size_study, batching, datasets, explorer, fit, gd, losses, plotting  # noqa: E402
-from course_utils.models import Dense  # noqa: E402
-from course_utils.progress import ProgressBar  # noqa: E402
+from course_utils import SGD, Adam, fit
+from course_utils.experiments import batch_size_study, explorer, plotting
+from course_utils.reference import batching, datasets, gd, losses  # noqa: E402
+from course_utils.reference.models import Dense  # noqa: E402
+from course_utils.reference.progress import ProgressBar  # noqa: E402
 
 X20, Y20 = datasets.linear_regression(20)
 
@@ -197,7 +199,7 @@ FIT = [
     ("optimizer 'sgd'", lambda: _fit(optimizer="sgd"), TypeError,
      ["fit: optimizer must be an optimizer object such as course_utils.SGD(0.01), got the string 'sgd'", "Keras accepts strings"]),
     ("optimizer class", lambda: _fit(optimizer=SGD), TypeError, ["fit: optimizer must be an optimizer object"]),
-    ("model", lambda: _fit(model="dense"), TypeError, ["fit: model must be a course_utils.models.Dense"]),
+    ("model", lambda: _fit(model="dense"), TypeError, ["fit: model must be a course_utils.reference.models.Dense"]),
     ("loss hinge", lambda: _fit(loss="hinge"), ValueError, ["fit: loss must be one of"]),
     ("loss None", lambda: _fit(loss=None), TypeError, ["fit: loss must be one of"]),
     ("X NaN", lambda: _fit(X=_with_nan(X20, 3)), ValueError, ["fit: X contains NaN or infinity (row 3)"]),
@@ -274,7 +276,7 @@ OTHERS = [
     ("plot_gd_paths loss_fn", lambda: plotting.plot_gd_paths("mse", {"gd": np.zeros((3, 2))}), TypeError, ["plot_gd_paths: loss_fn"]),
     ("plot_batch_assignment epochs 0", lambda: plotting.plot_batch_assignment(10, 4, 0), ValueError, ["plot_batch_assignment: epochs"]),
     ("study train lr", lambda: batch_size_study.train(lambda: Dense(1), X20, Y20, loss="mse", batch_size=4, learning_rate=0, epochs=1), ValueError, ["train: learning_rate"]),
-    ("study make_model", lambda: batch_size_study.train(lambda: "dense", X20, Y20, loss="mse", batch_size=4, learning_rate=0.1, epochs=1), TypeError, ["train: make_model(): model must be a course_utils.models.Dense"]),
+    ("study make_model", lambda: batch_size_study.train(lambda: "dense", X20, Y20, loss="mse", batch_size=4, learning_rate=0.1, epochs=1), TypeError, ["train: make_model(): model must be a course_utils.reference.models.Dense"]),
     ("study noise model", lambda: batch_size_study.gradient_noise("dense", X20, Y20, loss="mse", batch_sizes=[2]), TypeError, ["gradient_noise: model"]),
     ("study sweep rng -1", lambda: batch_size_study.sweep(lambda: Dense(1), X20, Y20, loss="mse", batch_sizes=[2], learning_rate=0.1, epochs=1, rng=-1), TypeError, ["sweep: rng"]),
     ("linear_scaling call", lambda: batch_size_study.linear_scaling(0.1, 32)(0), ValueError, ["batch_size"]),
@@ -290,7 +292,7 @@ def test_other_modules(call, error, words):
 
 
 def test_keras_tools_counts():
-    from course_utils import keras_tools
+    from course_utils.experiments import keras_tools
 
     _check(lambda: keras_tools.count_steps(10, 0, 1), ValueError, ["count_steps: batch_size must be a whole number >= 1 or None, got 0"])
     _check(lambda: keras_tools.count_steps(10, 2, 10**6), ValueError, ["count_steps: epochs * steps_per_epoch must be at most"])

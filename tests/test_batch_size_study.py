@@ -1,10 +1,11 @@
-"""course_utils.batch_size_study: gradient noise, timed training runs, sweeps, the linear scaling rule."""
+"""course_utils.experiments.batch_size_study: gradient noise, timed training runs, sweeps, the linear scaling rule."""
 
 import numpy as np
 import pytest
 
-from course_utils import SGD, Dense, datasets, fit
-from course_utils import batch_size_study as study
+from course_utils import SGD, Dense, fit
+from course_utils.reference import datasets
+from course_utils.experiments import batch_size_study as study
 
 
 @pytest.fixture(scope="module")

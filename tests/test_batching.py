@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import batching
+from course_utils.reference import batching
 
 # (n_samples, batch_size, epochs): divisible, partial last batch, batch_size > n_samples, None (= 32), batch 1.
 KERAS_GRID = [
@@ -22,7 +22,7 @@ KERAS_GRID = [
 
 @pytest.mark.parametrize("n_samples, batch_size, epochs", KERAS_GRID)
 def test_total_steps_equals_keras_on_train_batch_end_calls(keras, n_samples, batch_size, epochs):
-    from course_utils.keras_tools import count_steps
+    from course_utils.experiments.keras_tools import count_steps
 
     counter = count_steps(n_samples, batch_size, epochs)
     assert batching.total_steps(n_samples, batch_size, epochs) == counter.steps
@@ -30,7 +30,7 @@ def test_total_steps_equals_keras_on_train_batch_end_calls(keras, n_samples, bat
 
 
 def test_keras_optimizer_iterations_count_the_steps(keras):
-    from course_utils.keras_tools import dense_model
+    from course_utils.experiments.keras_tools import dense_model
 
     model = dense_model(1)
     model.compile(optimizer="sgd", loss="mse")
@@ -98,10 +98,11 @@ def test_drop_remainder_drops_the_last_partial_batch():
 
 def _loops_asking_for(updates: int) -> dict:
     """Every NumPy training loop of course_utils, each set up to make exactly ``updates`` updates (20 samples)."""
-    from course_utils import batch_size_study, datasets, explorer, gd, noise_scale, schedules
-    from course_utils.models import Dense
-    from course_utils.optimizers import SGD
-    from course_utils.training import fit
+    from course_utils.experiments import batch_size_study, explorer, noise_scale, schedules
+    from course_utils.reference import datasets, gd
+    from course_utils.reference.models import Dense
+    from course_utils.reference.optimizers import SGD
+    from course_utils.reference.training import fit
 
     X, y = datasets.linear_regression(20, rng=0)
     return {

@@ -2,7 +2,7 @@
 
 binder-settings/ mirrors an environment's prefix; postBuild installs course_utils
 and copies binder-settings/ over the prefix. (environment.yml against
-pyproject.toml is tests/test_environment.py's job.)
+pyproject.toml is tests/course/test_environment.py's job.)
 """
 
 import importlib

@@ -1,4 +1,4 @@
-"""The instructor's class report (course_utils/grading/report.py) on a small generated class.
+"""The instructor's class report (course_utils/grading/trusted/report.py) on a small generated class.
 
 The class is written directly: a gradebook made with nbgrader's API (an assignment,
 its graded cells, five students, three submissions with autograder scores) and the
@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course_utils.grading import report
+from course_utils.grading.trusted import report
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE = "report-test-course"
@@ -178,9 +178,9 @@ def test_an_unknown_option_is_refused(course, capsys):
 
 
 def test_the_command_runs_as_the_guide_writes_it(course):
-    """``python -m course_utils.grading.report exA`` from the course root, in a fresh process."""
+    """``python -m course_utils.grading.trusted.report exA`` from the course root, in a fresh process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "course_utils.grading.report", ASSIGNMENT], cwd=course, env=env,
+    done = subprocess.run([sys.executable, "-m", "course_utils.grading.trusted.report", ASSIGNMENT], cwd=course, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "did not submit (2): dave, erin" in done.stdout

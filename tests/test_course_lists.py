@@ -18,7 +18,7 @@ import re
 import nbformat
 import pytest
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LINK = re.compile(r"^\[(?P<text>[^\]]+)\]\((?P<target>[^)]+)\)$")

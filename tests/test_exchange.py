@@ -136,7 +136,7 @@ def test_the_guide_marks_the_classroom_loop():
     kinds = [who for who in ("exchange-admin", "exchange-instructor", "exchange-student") if blocks(GUIDE, who)]
     assert kinds == ["exchange-admin", "exchange-instructor", "exchange-student"]
     commands = " ".join(code for who in kinds for _, code in blocks(GUIDE, who))
-    for step in ("release_assignment", "fetch_assignment", "submit", "collect", "course_utils.grading.autograde",
+    for step in ("release_assignment", "fetch_assignment", "submit", "collect", "course_utils.grading.trusted.autograde",
                  "generate_feedback", "release_feedback", "fetch_feedback"):
         assert step in commands, step
 

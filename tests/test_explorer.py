@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from course_utils import SGD, Dense, datasets, fit
-from course_utils.explorer import DIVERGING, BatchSizeExplorer, explore_batch_size, log_ticks
+from course_utils import SGD, Dense, fit
+from course_utils.reference import datasets
+from course_utils.experiments.explorer import DIVERGING, BatchSizeExplorer, explore_batch_size, log_ticks
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -199,7 +200,7 @@ def test_each_learning_rate_is_a_step_a_drag_can_hit(explorer):
 
 def test_runs_in_headless_execution(tmp_path):
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell("from course_utils.explorer import explore_batch_size\nexplore_batch_size()")]
+    notebook.cells = [nbformat.v4.new_code_cell("from course_utils.experiments.explorer import explore_batch_size\nexplore_batch_size()")]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     (output,) = notebook.cells[0].outputs

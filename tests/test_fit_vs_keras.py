@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from course_utils import SGD, Adam, datasets, fit
-from course_utils.models import Dense
+from course_utils import SGD, Adam, fit
+from course_utils.reference import datasets
+from course_utils.reference.models import Dense
 
 TOLERANCE = 1e-5
 
 
 def _fit_both(keras, X, y, *, units=1, activation, loss, keras_optimizer, optimizer, batch_size, epochs, **fit_kwargs):
-    from course_utils.keras_tools import dense_model
+    from course_utils.experiments.keras_tools import dense_model
 
     n_inputs = 1 if np.ndim(X) == 1 else np.shape(X)[1]
     km = dense_model(n_inputs, units, activation, seed=42)
@@ -85,7 +86,7 @@ def test_softmax_sparse_categorical_crossentropy(keras):
 
 
 def test_epoch_loss_is_the_batch_size_weighted_running_mean(keras):
-    from course_utils.keras_tools import BatchLossRecorder, dense_model
+    from course_utils.experiments.keras_tools import BatchLossRecorder, dense_model
 
     X = np.arange(7, dtype="float32").reshape(7, 1)
     y = 2 * X[:, 0] + 1
@@ -104,8 +105,8 @@ def test_epoch_loss_is_the_batch_size_weighted_running_mean(keras):
 
 
 def test_keras_validation_split_takes_the_tail_before_shuffling(keras):
-    from course_utils.keras_tools import dense_model
-    from course_utils.training import train_validation_split
+    from course_utils.experiments.keras_tools import dense_model
+    from course_utils.reference.training import train_validation_split
 
     X = np.arange(10, dtype="float32").reshape(10, 1)
     y = np.zeros(10, dtype="float32")

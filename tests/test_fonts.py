@@ -1,4 +1,4 @@
-"""A Korean font comes with every set-up, and matplotlib draws Hangul with it (course_utils.fonts)."""
+"""A Korean font comes with every set-up, and matplotlib draws Hangul with it (course_utils.experiments.fonts)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from grading_harness import skip_or_fail
 from matplotlib.figure import Figure
 
-from course_utils import fonts
+from course_utils.experiments import fonts
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GLOSSARY = "배치 (batch), 에포크 (epoch), 스텝 (step), 반복, 미니배치"

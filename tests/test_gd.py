@@ -1,10 +1,10 @@
-"""course_utils.gd: seed 004's cost, its gradient and the gradient-descent variants."""
+"""course_utils.reference.gd: seed 004's cost, its gradient and the gradient-descent variants."""
 
 import numpy as np
 import pytest
 
-from course_utils import batching, gd
-from course_utils.datasets import linear_regression
+from course_utils.reference import batching, gd
+from course_utils.reference.datasets import linear_regression
 
 
 @pytest.fixture

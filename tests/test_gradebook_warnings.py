@@ -1,4 +1,4 @@
-"""nbgrader's add_submission warning (SQLAlchemy SAWarning) is silenced by course_utils.grading.gradebook_db, nothing else.
+"""nbgrader's add_submission warning (SQLAlchemy SAWarning) is silenced by course_utils.grading.trusted.gradebook_db, nothing else.
 
 ``nbgrader autograde`` imports the module through nbgrader_config.py. Each check runs in
 a fresh Python (``-W default``, so every warning would show) that adds a submission the
@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = """
 import sys, warnings
 if sys.argv[1] == "with":
-    import course_utils.grading.gradebook_db  # noqa: F401
+    import course_utils.grading.trusted.gradebook_db  # noqa: F401
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 with Gradebook("sqlite:///" + sys.argv[2], "course") as gradebook:

@@ -52,7 +52,7 @@ def test_plot_facts_tells_a_new_figure_from_the_current_one():
 
 def test_model_and_history_facts_are_plain():
     keras = pytest.importorskip("keras")
-    import course_utils.keras_tools  # noqa: F401
+    import course_utils.experiments.keras_tools  # noqa: F401
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
@@ -70,7 +70,7 @@ def test_model_and_history_facts_are_plain():
 
 def test_model_facts_of_an_unbuilt_model_leave_shapes_out():
     keras = pytest.importorskip("keras")
-    import course_utils.keras_tools  # noqa: F401
+    import course_utils.experiments.keras_tools  # noqa: F401
 
     facts = round_trip(model_facts(keras.Sequential([keras.layers.Dense(1)])))
     assert facts["input_shape"] is None and facts["optimizer"] is None and facts["weights"] == []

@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_utils import SGD, Dense, fit  # noqa: E402
-from course_utils.batching import minibatches  # noqa: E402
-from course_utils.datasets import linear_regression  # noqa: E402
+from course_utils.reference.batching import minibatches  # noqa: E402
+from course_utils.reference.datasets import linear_regression  # noqa: E402
 from course_utils.grading import (  # noqa: E402
     WIDTH,
     GradientRecorder,

@@ -151,13 +151,13 @@ def test_exercise_has_the_course_shape(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_how_this_notebook_works_states_the_policy_the_grader_applies(assignment):
-    """The rules a student reads are written from policy.py: `python -m course_utils.grading.how_it_works`."""
-    from course_utils.grading import how_it_works
+    """The rules a student reads are written from policy.py: `python -m course_utils.authoring.how_it_works`."""
+    from course_utils.authoring import how_it_works
 
     nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == how_it_works.CELL_ID]
     assert [c.source for c in cells] == [how_it_works.text(nb.metadata.get("course", {}))], (
-        f"run `python -m course_utils.grading.how_it_works solutions/{assignment}/{assignment}.ipynb`, "
+        f"run `python -m course_utils.authoring.how_it_works solutions/{assignment}/{assignment}.ipynb`, "
         f"then generate_assignment")
 
 
@@ -177,7 +177,7 @@ def test_numpy_only_exercises_never_import_keras(assignment):
     nb = read(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     imports = re.findall(r"^\s*(?:import|from)\s+([\w.]+)", code, re.M)
-    assert not [m for m in imports if m.split(".")[0] in ("keras", "tensorflow") or m == "course_utils.keras_tools"]
+    assert not [m for m in imports if m.split(".")[0] in ("keras", "tensorflow") or m == "course_utils.experiments.keras_tools"]
     assert imports  # the pattern does find imports
 
 

@@ -55,9 +55,9 @@ EXEC_NOTEBOOK = (
 )
 
 CHEATS = {  # each replaces or follows the wrong answers; none may earn a point
-    "import_reference": "from course_utils.batching import steps_per_epoch, total_steps\n",
-    "import_reference_module": "import course_utils.batching as reference\nsteps_per_epoch = reference.steps_per_epoch\n",
-    "reference_through_given_module": "import numpy as np\nsteps_per_epoch = np.lib.course_utils.batching.steps_per_epoch\n",
+    "import_reference": "from course_utils.reference.batching import steps_per_epoch, total_steps\n",
+    "import_reference_module": "import course_utils.reference.batching as reference\nsteps_per_epoch = reference.steps_per_epoch\n",
+    "reference_through_given_module": "import numpy as np\nsteps_per_epoch = np.lib.course_utils.reference.batching.steps_per_epoch\n",
     "exec_solution_notebook": EXEC_NOTEBOOK.format(path=SOLUTION_PATH),
     "exec_classmate_notebook": EXEC_NOTEBOOK.format(path=CLASSMATE_PATH),
     "run_magic": f"%run {SOLUTION_PATH}\n",
@@ -162,7 +162,7 @@ def test_a_policy_violation_is_reported_with_its_line_and_rule(course):
     nb = read(folder / f"{ASSIGNMENT}.ipynb")
     blocked = [c for c in nb.cells if c.cell_type == "code" and "breaks the grading policy" in c.source]
     assert blocked, "the cheating cell should have been replaced by the policy's message"
-    assert "line 1: import of 'steps_per_epoch' from 'course_utils.batching' is not allowed" in blocked[0].source
+    assert "line 1: import of 'steps_per_epoch' from 'course_utils.reference.batching' is not allowed" in blocked[0].source
 
 
 # the sandbox alone: the policy switched off --------------------------------------------------------
@@ -238,11 +238,11 @@ KERNEL_ATTACKS = {  # with the policy off, on top of wrong answers: each must ea
         "                    return row[2]\n"
         "    return 0\n"),
     "import_the_references": (
-        "try:\n    from course_utils.batching import steps_per_epoch, total_steps\nexcept ImportError:\n    pass\n"
+        "try:\n    from course_utils.reference.batching import steps_per_epoch, total_steps\nexcept ImportError:\n    pass\n"
         "try:\n    from course_utils import steps_per_epoch\nexcept ImportError:\n    pass\n"),
     "import_the_tests": (
-        "import importlib\nfor name in ('course_utils.grading.checks', 'course_utils.grading.judge',\n"
-        "             'course_utils.grading.observe', 'course_utils.batching'):\n"
+        "import importlib\nfor name in ('course_utils.grading.checks', 'course_utils.grading.trusted.judge',\n"
+        "             'course_utils.grading.observe', 'course_utils.reference.batching'):\n"
         "    try:\n        importlib.import_module(name)\n        raise SystemExit('imported ' + name)\n"
         "    except ImportError:\n        pass\n"),
     "patch_the_publisher": (
@@ -293,7 +293,7 @@ def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
 
 
 def test_without_bubblewrap_autograde_refuses_and_says_how_to_install(tmp_path, monkeypatch):
-    from course_utils.grading.preprocessors import SandboxedExecute
+    from course_utils.grading.trusted.preprocessors import SandboxedExecute
 
     executor = SandboxedExecute()
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
@@ -334,19 +334,19 @@ def test_validate_names_the_line_and_rule_a_cell_breaks(tmp_path):
     from grading_harness import make_submission, nbgrader
 
     release = read(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    case = {"replace": {"steps_per_epoch": "from course_utils.batching import steps_per_epoch\n"}}
+    case = {"replace": {"steps_per_epoch": "from course_utils.reference.batching import steps_per_epoch\n"}}
     path = tmp_path / f"{ASSIGNMENT}.ipynb"
     nbformat.write(make_submission(release, ASSIGNMENT, case), str(path))
     result = nbgrader(ROOT, "validate", str(path), cwd=ROOT)
     assert "VALIDATION FAILED" in result.stdout, result.stdout + result.stderr[-2000:]
-    assert "# line 1: import of 'steps_per_epoch' from 'course_utils.batching' is not" in result.stdout
+    assert "# line 1: import of 'steps_per_epoch' from 'course_utils.reference.batching' is not" in result.stdout
     assert "this cell must define 'steps_per_epoch' itself" in result.stdout
 
 
 def test_what_lives_under_tmp_stays_visible_in_the_sandbox(tmp_path):
     """/tmp is the kernel's scratch space, mounted first: a venv or course under /tmp is still seen."""
     require_sandbox()
-    from course_utils.grading.sandbox import Sandbox
+    from course_utils.grading.trusted.sandbox import Sandbox
 
     shown = tmp_path / "environment"
     shown.mkdir()
@@ -370,7 +370,7 @@ def test_the_kernel_gets_the_thread_counts_it_is_given_and_no_other_variables(tm
     import json
     import sys
 
-    from course_utils.grading.sandbox import THREAD_ENV, Limits, Sandbox
+    from course_utils.grading.trusted.sandbox import THREAD_ENV, Limits, Sandbox
 
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     monkeypatch.setenv("GRADER_SECRET_TOKEN", "do-not-leak")
@@ -431,7 +431,7 @@ def test_a_stalling_result_or_a_flood_loses_only_its_tests_and_the_grader_stays_
 def in_sandbox(tmp_path: pathlib.Path, code: str, sandbox=None) -> subprocess.CompletedProcess:
     import sys
 
-    from course_utils.grading.sandbox import Sandbox
+    from course_utils.grading.trusted.sandbox import Sandbox
 
     folders = [tmp_path / name for name in ("work", "sockets", "scratch")]
     for folder in folders:
@@ -443,8 +443,8 @@ def in_sandbox(tmp_path: pathlib.Path, code: str, sandbox=None) -> subprocess.Co
 
 IMPORTS = (
     "import importlib\n"
-    "for name in ('course_utils.grading.kernel.respond', 'course_utils.grading.observe', 'course_utils.grading.judge',"
-    " 'course_utils.grading.checks', 'course_utils.batching', 'course_utils.gd'):\n"
+    "for name in ('course_utils.grading.kernel.respond', 'course_utils.grading.observe', 'course_utils.grading.trusted.judge',"
+    " 'course_utils.grading.checks', 'course_utils.reference.batching', 'course_utils.reference.gd'):\n"
     "    try:\n        importlib.import_module(name)\n        print('imported', name)\n"
     "    except ImportError:\n        print('missing', name)\n")
 
@@ -456,8 +456,8 @@ def test_a_kernel_imports_the_kernel_side_and_no_reference_however_course_utils_
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:6] == [
         "imported course_utils.grading.kernel.respond", "missing course_utils.grading.observe",
-        "missing course_utils.grading.judge", "missing course_utils.grading.checks",
-        "missing course_utils.batching", "missing course_utils.gd"]
+        "missing course_utils.grading.trusted.judge", "missing course_utils.grading.checks",
+        "missing course_utils.reference.batching", "missing course_utils.reference.gd"]
 
 
 def test_an_installed_course_utils_is_hidden_from_the_kernel(tmp_path, monkeypatch):
@@ -465,7 +465,7 @@ def test_an_installed_course_utils_is_hidden_from_the_kernel(tmp_path, monkeypat
     require_sandbox()
     import shutil
 
-    from course_utils.grading import sandbox
+    from course_utils.grading.trusted import sandbox
 
     site = tmp_path / "site-packages"
     shutil.copytree(ROOT / "course_utils", site / "course_utils", ignore=shutil.ignore_patterns("__pycache__"))
@@ -484,7 +484,7 @@ def test_an_installed_course_utils_is_hidden_from_the_kernel(tmp_path, monkeypat
 
 def test_autograde_stops_loudly_when_a_kernel_cannot_import_what_it_needs(tmp_path):
     require_sandbox()
-    from course_utils.grading.preprocessors import SandboxedExecute
+    from course_utils.grading.trusted.preprocessors import SandboxedExecute
 
     nb = nbformat.v4.new_notebook(metadata={"course": {"kernel_modules": ["course_utils.no_such_module"]}})
     nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
@@ -496,7 +496,7 @@ def test_no_kernel_site_defines_a_graded_function_of_any_assignment():
     """What an assignment's given cells need of course_utils comes without the answers (definitions filtered)."""
     import ast
 
-    from course_utils.grading import sandbox
+    from course_utils.grading.trusted import sandbox
     from grading_harness import ASSIGNMENTS, course_metadata, solution_code
 
     twins = {"BatchLossRecorder", "StepCounter", "count_steps", "steps_per_epoch", "total_steps",

@@ -13,13 +13,13 @@ import time
 import numpy as np
 import pytest
 
-from course_utils.grading.judge import judge_test
+from course_utils.grading.trusted.judge import judge_test
 from course_utils.grading.kernel.plain import MAX_ITEMS, Unobservable, from_plain, to_plain
 from course_utils.grading.kernel.respond import run_request
 from course_utils.grading.observe import observe
-from course_utils.grading.policy import check_source
+from course_utils.grading.trusted.policy import check_source
 
-ALLOWED = ["math", "numpy", "course_utils.batching.minibatches"]
+ALLOWED = ["math", "numpy", "course_utils.reference.batching.minibatches"]
 GIVEN_MODULES = {"np": "numpy", "math": "math"}  # what the given cells import
 
 
@@ -31,7 +31,7 @@ def rules(source: str, **kwargs) -> list[str]:
 
 @pytest.mark.parametrize("source", [
     "import numpy as np\nimport math\ndef f(n, b=None):\n    return -(-n // (b or 32))\n",
-    "from course_utils.batching import minibatches\n",
+    "from course_utils.reference.batching import minibatches\n",
     "class Recorder:\n    def __init__(self):\n        super().__init__()\n        self.losses = []\n"
     "    def on_train_begin(self, logs=None):\n        self.losses = []\n        self.losses += [1]\n",
     "def gen(X, y):\n    for start in range(0, len(X), 2):\n        yield X[start:start + 2], y[start:start + 2]\n",
@@ -57,15 +57,15 @@ def test_ordinary_code_keeps_every_rule(source):
 # the policy: each way out breaks a named rule -------------------------------------------------------
 
 @pytest.mark.parametrize(("source", "rule"), [
-    ("from course_utils.batching import total_steps", "import of 'total_steps' from 'course_utils.batching'"),
-    ("import course_utils.batching", "import of 'course_utils.batching' is not allowed"),
+    ("from course_utils.reference.batching import total_steps", "import of 'total_steps' from 'course_utils.reference.batching'"),
+    ("import course_utils.reference.batching", "import of 'course_utils.reference.batching' is not allowed"),
     ("import os", "import of 'os' is not allowed"),
     ("from numpy import *", "'from numpy import *' is not allowed"),
     ("from numpy import load", "importing 'load' from 'numpy' is not allowed"),
     ("x = open('f').read()", "the name 'open'"),
     ("f = eval", "the name 'eval'"),
     ("getattr(1, 'real')", "the name 'getattr'"),
-    ("course_utils.batching", "the name 'course_utils'"),
+    ("course_utils.reference.batching", "the name 'course_utils'"),
     ("get_ipython()", "the name 'get_ipython'"),
     ("x = (1).__class__", "the attribute '__class__' is not allowed"),
     ("x = _ih", "allowed only for your own helpers ('_ih')"),
@@ -283,8 +283,8 @@ def test_the_grading_side_leaves_the_environment_alone():
 
     code = ("import os; before = dict(os.environ); import course_utils  # sets TF_CPP_MIN_LOG_LEVEL, by design\n"
             "before = dict(os.environ)\n"
-            "import course_utils.grading.preprocessors, course_utils.grading.autograde, course_utils.grading.export\n"
-            "import course_utils.grading.feedback, course_utils.grading.gradebook_db\n"
+            "import course_utils.grading.trusted.preprocessors, course_utils.grading.trusted.autograde, course_utils.grading.trusted.export\n"
+            "import course_utils.grading.trusted.feedback, course_utils.grading.trusted.gradebook_db\n"
             "print(sorted(set(os.environ.items()) ^ set(before.items())))")
     import os
 

@@ -94,7 +94,7 @@ def new_cases(course: pathlib.Path) -> None:
 
 
 BEFORE = {"zip_collect": download_zip, "db student import": class_list,
-          "generate_assignment <new_id>": new_exercise, "pytest tests/test_grading_pipeline.py": new_cases}
+          "generate_assignment <new_id>": new_exercise, "pytest tests/grading/test_grading_pipeline.py": new_cases}
 
 
 # what the guide says comes out ----------------------------------------------------------------------
@@ -177,10 +177,10 @@ def check_sandbox_demo(course, result):
 
 
 AFTER = {"generate_assignment \"*\"": check_generated, "zip_collect": check_collected,
-         "autograde": check_autograded, "export": check_feedback_and_grades, "course_utils.grading.report": check_class_report,
+         "autograde": check_autograded, "export": check_feedback_and_grades, "course_utils.grading.trusted.report": check_class_report,
          "Gradebook(": check_gradebook_snippet,
          "generate_assignment <new_id>": check_new_release, "pytest": check_new_exercise_tests,
-         "course_utils.grading.sandbox": check_sandbox_demo}
+         "course_utils.grading.trusted.sandbox": check_sandbox_demo}
 
 
 def first_key(table: dict, code: str):

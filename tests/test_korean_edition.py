@@ -4,7 +4,7 @@ Every Korean notebook is generated from its English one by
 ``course_utils.authoring.translations``: each markdown cell is replaced by its Korean block,
 and the code cells, cell ids and metadata are the English ones. The tests below hold that
 (``test_code_cells_and_metadata_are_the_english_ones``), so the Korean lessons compute exactly
-what the English lessons compute: tests/test_notebooks.py runs the English lessons once, and
+what the English lessons compute: tests/course/test_notebooks.py runs the English lessons once, and
 that run proves the Korean ones; they are not executed a second time.
 
 The tests on the real files (completeness, each block's content, the fixed headings, the
@@ -26,7 +26,7 @@ import pytest
 from grading_harness import autograde, graded_cells, nbgrader, new_course, read, require_sandbox
 
 from course_utils.authoring import translations as tr
-from course_utils.grading import how_it_works
+from course_utils.authoring import how_it_works
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EDITIONS = tr.editions(ROOT)

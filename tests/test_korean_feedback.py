@@ -125,8 +125,8 @@ def needed() -> dict[str, set[str]]:
     """What the catalogue must hold, by section."""
     from nbgrader.validator import Validator
 
-    from course_utils.grading.feedback import HideHiddenTests
-    from course_utils.grading.results import test_title
+    from course_utils.grading.trusted.feedback import HideHiddenTests
+    from course_utils.grading.trusted.results import test_title
 
     found: dict[str, set[str]] = {"phrases": {Validator.failed_warning.default_value,
                                               HideHiddenTests.notice.default_value}}

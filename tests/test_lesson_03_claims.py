@@ -8,9 +8,9 @@ spread" and the sampling-theory factor that the prose states.
 import numpy as np
 import pytest
 
-from course_utils import gd
-from course_utils import variants_study as study
-from course_utils.datasets import linear_regression
+from course_utils.reference import gd
+from course_utils.experiments import variants_study as study
+from course_utils.reference.datasets import linear_regression
 
 VARIANTS = {  # the lesson's Step 4
     "full batch": (100, False), "SGD": (1, False), "SGD, replacement": (1, True),

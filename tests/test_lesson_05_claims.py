@@ -17,8 +17,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import SGD, Dense, batch_indices, datasets, fit
-from course_utils.keras_tools import BatchLossRecorder, dense_model
+from course_utils import SGD, Dense, batch_indices, fit
+from course_utils.reference import datasets
+from course_utils.experiments.keras_tools import BatchLossRecorder, dense_model
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "05_read-epochs-and-learning-curves.ipynb"
 SEEDS = range(5)

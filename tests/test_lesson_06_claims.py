@@ -2,7 +2,7 @@
 
 The lesson's setup cell and the helper functions it defines (``last_updates_spread``, ``work_to_target``,
 ``stability_runs``, ``held_out_loss``) are taken from the notebook with ``ast`` and run here, so these tests
-repeat the lesson's computations, which call ``course_utils.batch_size_study``. Expected values are derived or
+repeat the lesson's computations, which call ``course_utils.experiments.batch_size_study``. Expected values are derived or
 stated as properties (orderings, ratios), never copied from the lesson's output.
 """
 
@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import batch_size_study as study
+from course_utils.experiments import batch_size_study as study
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_choose-a-batch-size.ipynb"
 HELPERS = ("last_updates_spread", "work_to_target", "stability_runs", "held_out_loss")
@@ -228,8 +228,8 @@ def test_gradient_noise_falls_as_one_over_sqrt_b_over_seeds(lesson):
 
 
 def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
-    """The explorer's own training (course_utils.explorer.history_for) on the lesson's data, over seeds."""
-    from course_utils.explorer import history_for as train
+    """The explorer's own training (course_utils.experiments.explorer.history_for) on the lesson's data, over seeds."""
+    from course_utils.experiments.explorer import history_for as train
 
     X, y = lesson["X"], lesson["y"]
     for seed in lesson["SEEDS"]:

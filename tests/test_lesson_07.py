@@ -15,7 +15,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import datasets, schedules, total_steps
+from course_utils.reference import datasets
+from course_utils.experiments import schedules
+from course_utils import total_steps
 
 matplotlib.use("Agg")
 
@@ -151,7 +153,7 @@ def test_schedules_match_their_formulas():
 
 def test_keras_evaluates_the_schedule_at_optimizer_iterations_which_counts_steps(keras):
     """fit on 95 samples, batch 10, 3 epochs: 30 steps (a partial last batch each epoch)."""
-    from course_utils import datasets
+    from course_utils.reference import datasets
 
     X, y = datasets.linear_regression(95, rng=1)
     halving = dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.5)
@@ -255,7 +257,8 @@ def test_descend_rejects_bad_input():
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_descend_makes_the_updates_of_course_utils_optimizers(optimizer):
     """Same batches, same schedule: descend's path is course_utils.SGD's / Adam's, update by update."""
-    from course_utils import SGD, Adam, datasets, gd
+    from course_utils import SGD, Adam
+    from course_utils.reference import datasets, gd
 
     X, y = datasets.linear_regression(64, rng=2)
 

@@ -1,7 +1,7 @@
 """Lesson 08: gradient accumulation, the global batch under MirroredStrategy, the noise scale and the critical batch.
 
-Every conclusion the lesson states is asserted here with the functions the lesson calls (``course_utils.accumulation``,
-``course_utils.noise_scale``, and the lesson's own ``train_keras``, taken from its cell with ``ast``), over several
+Every conclusion the lesson states is asserted here with the functions the lesson calls (``course_utils.experiments.accumulation``,
+``course_utils.experiments.noise_scale``, and the lesson's own ``train_keras``, taken from its cell with ``ast``), over several
 seeds. The Keras checks run in one subprocess: logical devices must be set before TensorFlow starts.
 """
 
@@ -17,7 +17,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import accumulation, datasets, gd, noise_scale
+from course_utils.experiments import accumulation, noise_scale
+from course_utils.reference import datasets, gd
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "08_make-the-batch-bigger.ipynb"
@@ -104,11 +105,12 @@ KERAS_SCRIPT = textwrap.dedent(
     """
     import json
     import numpy as np
-    from course_utils import accumulation, datasets
+    from course_utils.experiments import accumulation
+    from course_utils.reference import datasets
     facts = {"devices": accumulation.split_cpu(2), "devices_again": accumulation.split_cpu(2)}
     import keras
     import tensorflow as tf
-    from course_utils.keras_tools import StepCounter
+    from course_utils.experiments.keras_tools import StepCounter
     try:
         accumulation.split_cpu(3)
         facts["split_3_error"] = None

@@ -12,10 +12,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import SGD, Adam, gd
-from course_utils import variants_study as study
-from course_utils.batching import batch_indices
-from course_utils.datasets import linear_regression
+from course_utils import SGD, Adam
+from course_utils.reference import gd
+from course_utils.experiments import variants_study as study
+from course_utils.reference.batching import batch_indices
+from course_utils.reference.datasets import linear_regression
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "09_add-momentum-and-adam.ipynb"
 FUNCTIONS = ("momentum_step", "adam_step", "gap_to_keras", "hover", "adam_after")

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import lesson_sources
+from course_utils.authoring import lesson_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"

@@ -14,9 +14,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import Adam, Dense, datasets, fit
-from course_utils.batching import batch_indices, steps_per_epoch
-from course_utils.optimizers import SGD
+from course_utils import Adam, Dense, fit
+from course_utils.reference import datasets
+from course_utils.reference.batching import batch_indices, steps_per_epoch
+from course_utils.reference.optimizers import SGD
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 LESSON = {
@@ -191,7 +192,7 @@ def test_lesson_2_uses_no_gradient_before_saying_what_one_is():
 
 @pytest.fixture(scope="module")
 def keras():
-    import course_utils.keras_tools  # noqa: F401  (quiet start-up)
+    import course_utils.experiments.keras_tools  # noqa: F401  (quiet start-up)
     import keras
 
     return keras
@@ -217,7 +218,7 @@ def test_lesson_4_the_notes_imports_and_input_dim_still_work_in_keras_3(keras):
 
 
 def test_lesson_4_the_bar_counts_steps_where_old_keras_printed_train_on_13_samples():
-    from course_utils.keras_tools import count_steps
+    from course_utils.experiments.keras_tools import count_steps
 
     assert "Train on 13 samples" in prose(4)
     X, _ = datasets.seed000_points()

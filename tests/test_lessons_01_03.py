@@ -11,9 +11,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import batching, gd
-from course_utils.datasets import linear_regression
-from course_utils.models import Dense
+from course_utils.reference import batching, gd
+from course_utils.reference.datasets import linear_regression
+from course_utils.reference.models import Dense
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 LESSON_01 = LESSONS / "01_count-batches-epochs-steps.ipynb"

@@ -12,8 +12,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import SGD, Dense, batch_indices, datasets, fit
-from course_utils import batch_size_study as study
+from course_utils import SGD, Dense, batch_indices, fit
+from course_utils.reference import datasets
+from course_utils.experiments import batch_size_study as study
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 LESSON_FILES = {
@@ -150,7 +151,7 @@ def test_lesson_4_seed_001_and_003_in_keras():
     and over 5 seeds loss and accuracy change more over epochs 1-5 than over epochs 15-20."""
     import keras
 
-    from course_utils.keras_tools import dense_model
+    from course_utils.experiments.keras_tools import dense_model
 
     (questions, answer_key), _ = datasets.tabular_binary(n_train=100, n_test=10, rng=0)
     exam_model = dense_model(10, activation="sigmoid", seed=0)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from course_utils import losses
-from course_utils.models import Dense
+from course_utils.reference import losses
+from course_utils.reference.models import Dense
 
 
 def _keras_loss(keras, name, y_true, y_pred):
@@ -84,7 +84,7 @@ def test_dense_gradients_match_finite_differences(activation, units, loss, y):
 
 
 def test_dense_matches_keras_forward_pass(keras):
-    from course_utils.keras_tools import dense_model
+    from course_utils.experiments.keras_tools import dense_model
 
     X = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
     for activation, units in [("linear", 2), ("sigmoid", 1), ("softmax", 4)]:

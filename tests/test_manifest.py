@@ -2,7 +2,7 @@
 
 Adding a lesson is run here as the README's maintainers' part says, in a copy of the
 repository's files: one ``[[lesson]]`` entry and its notebook, then
-``python -m course_utils.manifest --write``; a copy that drifts makes ``--check`` fail,
+``python -m course_utils.authoring.manifest --write``; a copy that drifts makes ``--check`` fail,
 naming the file and the fact. The time limits: nbgrader's Validate limit is
 ``limits.DEFAULT_CELL_TIMEOUT``, and no assignment's ``cell_timeout`` exceeds it.
 """
@@ -18,8 +18,8 @@ import sys
 import nbformat
 import pytest
 
-from course_utils import manifest
-from course_utils.grading import limits
+from course_utils.authoring import manifest
+from course_utils.grading.trusted import limits
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ points = 7
 
 
 def run(*args: str, root: pathlib.Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "course_utils.manifest", *args, "--root", str(root)],
+    return subprocess.run([sys.executable, "-m", "course_utils.authoring.manifest", *args, "--root", str(root)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
@@ -71,7 +71,7 @@ def test_the_manifest_reads_as_the_course():
     ex03 = course.assignments[2]
     assert (ex03.id, ex03.lesson, ex03.cell_timeout, ex03.needs_keras) == ("ex03_update_loops", 3, 10, False)
     assert course.lesson_of(ex03).label == "03 Compare the gradient-descent variants"
-    assert "course_utils.batching:minibatches" in ex03.kernel_modules
+    assert "course_utils.reference.batching:minibatches" in ex03.kernel_modules
 
 
 @pytest.mark.parametrize("text, names", [

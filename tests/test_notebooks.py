@@ -5,7 +5,7 @@ import pathlib
 import nbformat
 import pytest
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 from course_utils.authoring import execute
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -9,10 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from course_utils import batching, datasets, gd, schedules
-from course_utils.models import Dense
-from course_utils.optimizers import SGD, Adam, momentum
-from course_utils.training import fit
+from course_utils.reference import batching, datasets, gd
+from course_utils.experiments import schedules
+from course_utils.reference.models import Dense
+from course_utils.reference.optimizers import SGD, Adam, momentum
+from course_utils.reference.training import fit
 
 
 class ThroughUpdate(SGD):

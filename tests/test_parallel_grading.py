@@ -1,9 +1,9 @@
 """Grading a class: the parallel command, the gradebook under several writers, Dask, PostgreSQL, feedback.
 
-``python -m course_utils.grading.autograde`` is run as an instructor would, from
+``python -m course_utils.grading.trusted.autograde`` is run as an instructor would, from
 a temporary course's root, on ex01 (the fastest assignment) with a handful of
 submissions whose scores are known (tests/grading_cases): what serial
-``nbgrader autograde`` gives them, as tests/test_grading_pipeline.py checks.
+``nbgrader autograde`` gives them, as tests/grading/test_grading_pipeline.py checks.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ LOOP = {"add": ["while True:\n    pass\n"]}  # a correct answer, then a cell tha
 
 
 def run_command(course, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "course_utils.grading.autograde", ASSIGNMENT, *args]
+    command = [sys.executable, "-m", "course_utils.grading.trusted.autograde", ASSIGNMENT, *args]
     env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -114,7 +114,7 @@ WRITER = """
 import os, runpy, sys, time
 from nbgrader.api import Gradebook
 url, worker, folder, module = sys.argv[1:]
-runpy.run_path(module)  # course_utils/grading/gradebook_db.py, without importing the package (quicker)
+runpy.run_path(module)  # course_utils/grading/trusted/gradebook_db.py, without importing the package (quicker)
 with Gradebook(url, "c") as gb:
     gb.db.rollback()  # end the transaction opening the gradebook began: it holds the write lock
     open(os.path.join(folder, f"ready{worker}"), "w").close()
@@ -157,7 +157,7 @@ def test_the_sqlite_gradebook_keeps_every_grade_with_many_writers_at_once(tmp_pa
 
 def test_ctrl_c_stops_the_runs_and_leaves_nothing_half_written(course):
     hand_in(course, ASSIGNMENT, {"loop_a": LOOP, "loop_b": LOOP})
-    command = [sys.executable, "-m", "course_utils.grading.autograde", ASSIGNMENT, "--workers", "2",
+    command = [sys.executable, "-m", "course_utils.grading.trusted.autograde", ASSIGNMENT, "--workers", "2",
                "--student", "loop_a", "loop_b", "--SandboxedExecute.cell_timeout=300"]
     env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
     runner = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -237,7 +237,7 @@ def test_bad_and_odd_input_is_reported_by_name_and_stops_no_one(course):
     assert "note submitted/odd_unknown/ex99_unknown: unknown assignment 'ex99_unknown', not graded" in out
     expect_scores(course, {"odd_two_notebooks": {"score": 7}})
 
-    unknown = subprocess.run([sys.executable, "-m", "course_utils.grading.autograde", "ex99_unknown"], cwd=course,
+    unknown = subprocess.run([sys.executable, "-m", "course_utils.grading.trusted.autograde", "ex99_unknown"], cwd=course,
                              capture_output=True, text=True, timeout=300)
     assert unknown.returncode == 2 and "assignment 'ex99_unknown' is not in the gradebook" in unknown.stderr
 

@@ -10,8 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import SGD, datasets, fit, plotting  # noqa: E402
-from course_utils.models import Dense  # noqa: E402
+from course_utils import SGD, fit
+from course_utils.reference import datasets
+from course_utils.experiments import plotting  # noqa: E402
+from course_utils.reference.models import Dense  # noqa: E402
 
 
 def _fit_output(verbose):

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from course_utils import SGD, Adam, batching, fit, losses, training
-from course_utils.models import Dense
+from course_utils import SGD, Adam, fit
+from course_utils.reference import batching, losses, training
+from course_utils.reference.models import Dense
 
 settings.register_profile(
     "course", max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -1,7 +1,7 @@
 """The course website (make site, course_utils/authoring/site.py) and the execution cache behind it.
 
 One build per test session (the ``built`` fixture), reusing the lessons executed by
-tests/test_notebooks.py (course_utils/authoring/execute.py): every lesson and exercise has a
+tests/course/test_notebooks.py (course_utils/authoring/execute.py): every lesson and exercise has a
 page, each figure of an executed lesson is an image file of the site, the exercise pages hold
 none of the solutions' code, no page or style sheet loads anything from http(s)://, every
 internal link resolves. The README's Binder and "read it online" addresses follow course.toml.
@@ -17,7 +17,7 @@ import urllib.parse
 import nbformat
 import pytest
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 from course_utils.authoring import execute, site
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Lesson 6, Step 11: batch size on the digits network in Keras, each batch size with its tuned learning rate,
 and the wall-time illustration beside its step counts.
 
-The tests rerun ``course_utils.tuned_batch_study.tune`` with the lesson's settings (read from the notebook and
+The tests rerun ``course_utils.experiments.tuned_batch_study.tune`` with the lesson's settings (read from the notebook and
 checked) on the lesson's five seeds, 0-4, and assert the Step's conclusions as properties: orderings, ratios
 and bounds, not the printed numbers.
 """
@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import tuned_batch_study as tuned
+from course_utils.experiments import tuned_batch_study as tuned
 
 LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_choose-a-batch-size.ipynb"
 SEEDS = range(5)  # the lesson's SEEDS; its claims are about means over these seeds

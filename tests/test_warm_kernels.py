@@ -1,4 +1,4 @@
-"""Kernels started ahead (``course_utils.grading.warm_kernels``): faster, and nothing carried between submissions.
+"""Kernels started ahead (``course_utils.grading.trusted.warm_kernels``): faster, and nothing carried between submissions.
 
 A warm kernel is started, in a sandbox of its own, while the submission before it
 is graded. These tests hold it to the guarantees of a kernel started on demand:
@@ -16,9 +16,9 @@ import sys
 import pytest
 from grading_harness import hand_in, nbgrader_ok, new_unguarded_course, read, require_sandbox, scores
 
-from course_utils.grading import warm_kernels
-from course_utils.grading.autograde import kernel_threads
-from course_utils.grading.sandbox import Limits, Sandbox
+from course_utils.grading.trusted import warm_kernels
+from course_utils.grading.trusted.autograde import kernel_threads
+from course_utils.grading.trusted.sandbox import Limits, Sandbox
 
 ASSIGNMENT = "ex01_counting_steps"
 MARK = "left-by-a-submission-7f3a"
@@ -163,12 +163,12 @@ def test_a_warm_kernel_has_its_libraries_loaded_and_no_name_more_than_a_cold_one
 
 def test_the_preload_line_imports_libraries_and_binds_no_name():
     line = warm_kernels.preload_line(["math", "numpy", "matplotlib.pyplot", "keras",
-                                      "course_utils.batching.minibatches"])
+                                      "course_utils.reference.batching.minibatches"])
     assert line == "import numpy, matplotlib.pyplot, keras; del numpy, matplotlib, keras"
     namespace = {}
     exec(warm_kernels.preload_line(["json", "xml.dom"]), namespace)
     assert set(namespace) == {"__builtins__"} and "xml.dom" in sys.modules
-    assert warm_kernels.preload_line(["math", "course_utils.datasets"]) is None
+    assert warm_kernels.preload_line(["math", "course_utils.reference.datasets"]) is None
 
 
 class FakeKernel:

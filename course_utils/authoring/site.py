@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 from course_utils.authoring import execute
 
 try:
@@ -216,7 +216,7 @@ def released(path: pathlib.Path) -> nbformat.NotebookNode:
         leaks = [marker for marker in RELEASE_LEAKS if marker in cell.source]
         if leaks:
             raise SiteError(f"{path.relative_to(ROOT)}: cell {number} holds {leaks[0]!r}: not a released "
-                            "exercise; run python -m course_utils.manifest --write")
+                            "exercise; run python -m course_utils.authoring.manifest --write")
     return nb
 
 

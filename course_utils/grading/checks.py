@@ -320,10 +320,10 @@ def linear_mse(theta, X_batch, y_batch) -> float:
 def linear_mse_gradient(theta, X_batch, y_batch) -> np.ndarray:
     """Reference gradient of the batch MSE of ``b + X @ w`` for ``theta = [b, w_1, ..., w_k]``.
 
-    Computed by ``course_utils.models.Dense`` (Keras' MSE: the mean over the
+    Computed by ``course_utils.reference.models.Dense`` (Keras' MSE: the mean over the
     batch), so the exercises' loops are held to the package's reference.
     """
-    from course_utils.models import Dense
+    from course_utils.reference.models import Dense
 
     theta = np.asarray(theta, dtype=float)
     X_batch = np.asarray(X_batch, dtype=float).reshape(len(y_batch), -1)

@@ -36,20 +36,20 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # Test-only JupyterLab settings: render every cell (no windowing), so the test sees all outputs.
 TEST_OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
-EXPLORER_CELL = "from course_utils.explorer import explore_batch_size\n\nexplore_batch_size()"
+EXPLORER_CELL = "from course_utils.experiments.explorer import explore_batch_size\n\nexplore_batch_size()"
 # Fills the place of a lesson or an exercise while it is being written (see course_copy).
 FALLBACK_LESSON_CELLS = [
-    "import matplotlib.pyplot as plt\nfrom course_utils.plotting import plot_batch_assignment\n\n"
+    "import matplotlib.pyplot as plt\nfrom course_utils.experiments.plotting import plot_batch_assignment\n\n"
     "plot_batch_assignment(n_samples=10, batch_size=4)\nplt.show()",
     EXPLORER_CELL,
 ]
 PROGRESS_CELLS = [
     # course_utils' bar: 5000 steps per epoch take long enough for several carriage-return redraws.
-    "from course_utils import SGD, Dense, fit\nfrom course_utils.datasets import linear_regression\n\n"
+    "from course_utils import SGD, Dense, fit\nfrom course_utils.reference.datasets import linear_regression\n\n"
     "X, y = linear_regression(n_samples=5000)\n"
     "history = fit(Dense(1, rng=0), X, y, loss='mse', optimizer=SGD(0.01), batch_size=1, epochs=2, rng=0)",
     "history = fit(Dense(1, rng=0), X, y, loss='mse', optimizer=SGD(0.01), batch_size=1, epochs=2, rng=0, verbose=0)",
-    "from course_utils.keras_tools import dense_model\n\nmodel = dense_model(1)\n"
+    "from course_utils.experiments.keras_tools import dense_model\n\nmodel = dense_model(1)\n"
     "model.compile(optimizer='sgd', loss='mse')\nkeras_history = model.fit(X, y, batch_size=32, epochs=2, verbose=1)",
     "keras_history = model.fit(X, y, batch_size=32, epochs=2, verbose=0)",
 ]

@@ -159,7 +159,7 @@ def test_the_explorer_is_sharp_and_its_learning_rate_slider_moves_a_step_per_sho
 
     path = "explorer.ipynb"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from course_utils.explorer import explore_batch_size\n\nexplore_batch_size()")])
+        "from course_utils.experiments.explorer import explore_batch_size\n\nexplore_batch_size()")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, str(course_copy["root"] / path))
     panel = open_notebook(page, lab, path, "explorer")
