@@ -192,7 +192,7 @@ def main() -> None:
                         "demand (no warm kernels): how the workers scale alone")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
-    from run import _table
+    from tables import markdown_table
 
     if args.assignments == ["all"]:
         args.assignments = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[0] != ".")
@@ -201,10 +201,10 @@ def main() -> None:
         import json
 
         pathlib.Path(args.json).write_text(json.dumps(rows, indent=1))
-    print(_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra", "mismatches")}
+    print(markdown_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra", "mismatches")}
                   for row in rows]))
     print("\nseconds per submission, by assignment (each run's start-up included)")
-    print(_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
+    print(markdown_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
     for row in rows:
         if row["error"]:
             print(f"{row['mode']}: {row['error']}")

@@ -22,6 +22,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from tables import markdown_table  # noqa: E402
 
 
 def bench_fit(repeats: int = 20) -> dict:
@@ -62,11 +63,8 @@ def bench_fit(repeats: int = 20) -> dict:
             verbose=0)
 
     def array_fit(model):
-        training._force_arrays = True
-        try:
+        with training.array_loop_only():
             course_fit(model)
-        finally:
-            training._force_arrays = False
 
     def bare_loop(model):
         w, b = float(model.Wb[0, 0]), float(model.Wb[1, 0])
@@ -152,16 +150,6 @@ def bench_site() -> dict:
     return site_build.measure([])
 
 
-def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "(nothing measured)"
-    keys = [k for k in rows[0] if k != "error"]
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    lines = [" | ".join(keys), " | ".join("---" for _ in keys)]
-    lines += [" | ".join(fmt(row[k]) for k in keys) for row in rows]
-    return "\n".join(lines)
-
-
 SECTIONS = {"fit": bench_fit, "notebooks": bench_notebooks, "autograde": bench_autograde,
             "breakdown": bench_breakdown, "class": bench_class, "explorer": bench_explorer, "site": bench_site}
 
@@ -173,7 +161,7 @@ def main() -> None:
     for name in names:
         print(f"\n## {name}", flush=True)
         result = SECTIONS[name]()
-        print(_table(result if isinstance(result, list) else [result]), flush=True)
+        print(markdown_table(result if isinstance(result, list) else [result]), flush=True)
         for row in result if isinstance(result, list) else [result]:
             if row.get("error"):
                 print(f"  {row.get('notebook', '')}: {row['error']}")

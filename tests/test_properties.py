@@ -3,6 +3,7 @@
 Deterministic (``derandomize=True``) and small (``max_examples``), so the whole file runs in seconds.
 """
 
+import contextlib
 import math
 
 import numpy as np
@@ -255,16 +256,14 @@ def test_the_one_sample_loop_gives_the_array_loops_numbers_bit_for_bit(n, combin
     y = (X > 0).astype(float) if activation == "sigmoid" else data.draw(hnp.arrays(float, n, elements=st.floats(-50, 50)))
     split = split if n >= 4 else 0.0
     runs = []
-    for force_arrays in (False, True):
-        training._force_arrays = force_arrays
+    for loop in (contextlib.nullcontext, training.array_loop_only):
         model, optimizer = Dense(1, 1, activation, rng=seed), SGD(learning_rate)
         try:
-            history = fit(model, X, y, loss=loss, optimizer=optimizer, batch_size=1, epochs=3, shuffle=shuffle,
-                          validation_split=split, rng=seed, verbose=0)
+            with loop():
+                history = fit(model, X, y, loss=loss, optimizer=optimizer, batch_size=1, epochs=3,
+                              shuffle=shuffle, validation_split=split, rng=seed, verbose=0)
             outcome = (history.history, history.step_losses)
         except FloatingPointError as error:
             outcome = str(error)
-        finally:
-            training._force_arrays = False
         runs.append((model.Wb.tobytes(), optimizer.iterations, outcome))
     assert runs[0] == runs[1]

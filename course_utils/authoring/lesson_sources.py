@@ -45,7 +45,7 @@ import jupytext
 import nbformat
 from jupytext.combine import map_outputs_to_inputs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 FORMAT = "md:myst"
 NAME = re.compile(r"\d\d_[a-z0-9-]+")

@@ -26,7 +26,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 MANIFEST = "course.toml"
 LESSON_LINE = re.compile(r"^Lesson: \[.*?\]\(.*?\)\.?$", re.M)
 IN_ALL = re.compile(r"\((\d+(?:\.\d+)?) in all\)")

@@ -113,14 +113,29 @@ def steps_to_accuracy(X, y, X_test, y_test, *, batch_size: int, learning_rate: f
     fn = "steps_to_accuracy"
     X, y, X_test, y_test, target_accuracy, max_updates = _checked(
         fn, X, y, X_test, y_test, target_accuracy, max_updates)
-    batch_size = arguments.positive_int(f"{fn}: batch_size", batch_size)
-    if batch_size > len(X):
-        raise ValueError(f"{fn}: batch_size must be <= n_samples={len(X)}, got {batch_size}")
-    learning_rate = arguments.positive_float(f"{fn}: learning_rate", learning_rate)
-    seed = arguments.positive_int(f"{fn}: seed", seed, minimum=0)
+    batch_size, learning_rate, seed = _checked_run(fn, len(X), batch_size, learning_rate, seed)
     stop = _StopAtAccuracy(X_test, y_test, target_accuracy)
     _fit(X, y, batch_size, learning_rate, seed, max_updates, [stop])
     return stop.reached
+
+
+def accuracy_after(X, y, X_test, y_test, *, batch_size: int, learning_rate: float, seed: int,
+                   updates: int) -> float:
+    """Held-out accuracy after exactly ``updates`` steps of the run ``steps_to_accuracy`` makes
+    (the same network, order of batches and rate), e.g. to check that one step fewer falls short."""
+    fn = "accuracy_after"
+    X, y, X_test, y_test, _, updates = _checked(fn, X, y, X_test, y_test, 1, updates)
+    batch_size, learning_rate, seed = _checked_run(fn, len(X), batch_size, learning_rate, seed)
+    _fit(X, y, batch_size, learning_rate, seed, updates, [])
+    return _held_out_accuracy(_trainer(), X_test, y_test)
+
+
+def _checked_run(fn, n_samples, batch_size, learning_rate, seed) -> tuple[int, float, int]:
+    batch_size = arguments.positive_int(f"{fn}: batch_size", batch_size)
+    if batch_size > n_samples:
+        raise ValueError(f"{fn}: batch_size must be <= n_samples={n_samples}, got {batch_size}")
+    learning_rate = arguments.positive_float(f"{fn}: learning_rate", learning_rate)
+    return batch_size, learning_rate, arguments.positive_int(f"{fn}: seed", seed, minimum=0)
 
 
 @dataclass

@@ -122,7 +122,7 @@ def expect_raises(what: str, errors, result, hint: str = "", *, names: str | Non
     Returns None, so that a test cell ending with it prints nothing when it passes.
     """
     __tracebackhide__ = True  # IPython shows the test's line, not this helper's
-    from course_utils.grading.observe import Raised
+    from course_utils.grading.kernel.plain import Raised
 
     errors = errors if isinstance(errors, tuple) else (errors,)
     accepted = text(" or ").join(e.__name__ for e in errors)

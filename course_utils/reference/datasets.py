@@ -54,7 +54,7 @@ def digits(*, test_fraction: float = 0.2, rng=0):
     """
     test_fraction = arguments.fraction("digits: test_fraction", test_fraction)
     rng = arguments.rng_from(rng, "digits: rng")
-    with resources.files("course_utils").joinpath("data/digits.npz").open("rb") as f:
+    with resources.files("course_utils.reference").joinpath("data/digits.npz").open("rb") as f:
         data = np.load(f)
         images, labels = data["images"] / 16.0, data["labels"].astype(np.int64)
     order = rng.permutation(len(images))

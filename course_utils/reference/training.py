@@ -15,6 +15,7 @@ once, in ``course_utils.reference.optimizers``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 
@@ -49,8 +50,21 @@ def train_validation_split(X, y, validation_split: float, *, fn: str = "train_va
     return (X[:split_at], y[:split_at]), (X[split_at:], y[split_at:])
 
 
-_force_arrays = False
-"""Tests set this to run every fit through the array loop, to compare it with the one-sample loop."""
+_array_loop_only = False
+
+
+@contextlib.contextmanager
+def array_loop_only():
+    """Inside this block every ``fit`` runs the array loop, never the one-sample fast path.
+
+    The tests and benchmarks use it to compare the two loops on the same run.
+    """
+    global _array_loop_only
+    before, _array_loop_only = _array_loop_only, True
+    try:
+        yield
+    finally:
+        _array_loop_only = before
 
 
 def _check_model_and_optimizer(model, optimizer) -> None:
@@ -111,7 +125,7 @@ def fit(
 
     # --- training
     step = model.step_function(loss)
-    one_by_one = one_sample_loop.supported(model, loss, optimizer, batch_size) and not _force_arrays
+    one_by_one = one_sample_loop.supported(model, loss, optimizer, batch_size) and not _array_loop_only
     if one_by_one:  # one sample, one weight per step: Python floats, the same operations (see one_sample_loop)
         xs, ts = X1[:, 0].tolist(), y[:, 0].tolist()
     in_order = None

@@ -587,7 +587,8 @@ class RestoreLockedCells(OverwriteCells):
                 source_cell = None
             if source_cell is not None and source_cell.locked:
                 released = NotebookNode(cell_type=source_cell.cell_type, source=source_cell.source, metadata={})
-                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+                # as generate_assignment released it: nbgrader's own preprocessor, through its public method
+                ClearHiddenTests(parent=self, enforce_metadata=False).preprocess_cell(released, {}, 0)
                 if released.source.rstrip() == cell.source.rstrip():
                     cell.source = source_cell.source
         return super().preprocess_cell(cell, resources, cell_index)

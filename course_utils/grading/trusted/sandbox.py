@@ -179,6 +179,8 @@ def needed_modules(modules) -> list[str]:
         if name in found or path is None or not name.startswith("course_utils."):
             continue
         found.add(name)
+        if path.is_dir() and name != KERNEL_PACKAGE:
+            continue  # a package such as course_utils.reference: its (minimal) __init__, not its modules
         files = sorted(path.glob("*.py")) if path.is_dir() else [path]
         for file in files:
             todo += _imports_of(file.read_text()) + ([f"{name}.{file.stem}"] if path.is_dir() else [])
@@ -218,7 +220,7 @@ def kernel_site(modules: tuple[str, ...] = ()) -> str:
         target = site / source.relative_to(package.parent)
         if source.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-            for item in source.iterdir():
+            for item in source.iterdir() if name == KERNEL_PACKAGE else ():
                 if item.is_file() and item.suffix in (".py", ".npz"):
                     shutil.copy(item, target / item.name)
         else:
@@ -226,7 +228,8 @@ def kernel_site(modules: tuple[str, ...] = ()) -> str:
             text = source.read_text()
             target.write_text(only_definitions(text, only[name]) if name in only else text)
     if any(name == "course_utils.reference.datasets" for name in needed_modules(modules)):
-        shutil.copytree(package / "data", site / "course_utils" / "data", dirs_exist_ok=True)
+        shutil.copytree(package / "reference" / "data", site / "course_utils" / "reference" / "data",
+                        dirs_exist_ok=True)
     for folder in [site / "course_utils", *(p for p in (site / "course_utils").rglob("*") if p.is_dir())]:
         if not (folder / "__init__.py").exists() or folder.name in ("course_utils", "grading"):
             (folder / "__init__.py").write_text(_MINIMAL_INIT)
