@@ -43,7 +43,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+        if results.is_test_cell(cell):
             cell.source = self.hide(cell.source)
             cell.outputs = [o for o in cell.get("outputs", []) if MIME not in o.get("data", {})]
         return cell, resources
@@ -80,7 +80,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             by_id = {test.grade_id: test for part in parts for test in part.tests}
             cells = []
             for cell in nb.cells:
-                test = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id")) if _is_test(cell) else None
+                test = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id")) if results.is_test_cell(cell) else None
                 if test is not None:
                     cells.append(_test_label(test))
                 cells.append(cell)
@@ -88,10 +88,6 @@ class FeedbackSummary(NbGraderPreprocessor):
         at = 1 if nb.cells and nb.cells[0].cell_type == "markdown" and nb.cells[0].source.lstrip().startswith("# ") else 0
         nb.cells.insert(at, summary)
         return nb, resources
-
-
-def _is_test(cell) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 def _gradebook_score(cell):

@@ -34,7 +34,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Bool, Integer, List, Unicode
 
-from course_utils.grading.trusted import limits, policy
+from course_utils.grading.trusted import limits, policy, results
 from course_utils.grading import messages
 from course_utils.grading.trusted.judge import TestStopped, judge_test
 from course_utils.grading.kernel.plain import MIME
@@ -347,7 +347,7 @@ class SandboxedExecute(Execute):
             cell.outputs = [_error_output("NotebookTimeout", self._say(
                 "not run: the notebook used its {limit} s", limit=self._notebook_limit))]
             return cell
-        if self._sources is not None and _is_test(cell):
+        if self._sources is not None and results.is_test_cell(cell):
             return await self._judge(cell, cell_index)
         return await self._run_cell(cell, cell_index, execution_count, store_history)
 
@@ -468,10 +468,6 @@ class KernelBridge:
 
         digest = hashlib.sha256(self.seed_text.encode()).digest()
         return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def _is_test(cell) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 def _error_output(name: str, message: str) -> NotebookNode:

@@ -90,6 +90,11 @@ class PartResult:
         return text("{part}: failed, {points} ({detail})", part=self.name, points=points, detail=detail)
 
 
+def is_test_cell(cell) -> bool:
+    """Whether ``cell`` is an autograded test: a graded code cell that is not a solution cell."""
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
