@@ -40,6 +40,7 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from memory import watch_peak_rss  # noqa: E402
 DEFAULT_ASSIGNMENTS = ("ex01_counting_steps", "ex02_minibatches", "ex03_update_loops")
 SLOW = ("infinite", "loop", "sleep", "hang", "timeout")
 
@@ -87,25 +88,12 @@ def build_class(course: pathlib.Path, students: int, assignments) -> dict[tuple[
     return expected
 
 
-def _peak(process: subprocess.Popen, peak: list) -> None:
-    import psutil
-
-    root = psutil.Process(process.pid)
-    while process.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-
-
 def _run(command: list[str], course: pathlib.Path) -> tuple[float, int, str]:
     env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     peak = [0]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    watcher = threading.Thread(target=_peak, args=(process, peak))
+    watcher = threading.Thread(target=watch_peak_rss, args=(process, peak))
     watcher.start()
     log, _ = process.communicate()
     watcher.join()

@@ -22,6 +22,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from memory import watch_peak_rss  # noqa: E402
 from tables import markdown_table  # noqa: E402
 
 
@@ -85,19 +86,6 @@ def bench_fit(repeats: int = 20) -> dict:
             "bare_loop_s": bare, "budget_ok": keras_s / ours >= 1000 and diff <= 1e-5}
 
 
-def _peak_rss_of_tree(process, peak: list) -> None:
-    import psutil
-
-    root = psutil.Process(process.pid)
-    while process.poll() is None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in procs))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-
-
 def bench_notebooks(pattern: str = "lessons/*.ipynb") -> list[dict]:
     """Run time and peak memory (kernel and runner together) of each notebook, executed top to bottom."""
     rows = []
@@ -107,7 +95,7 @@ def bench_notebooks(pattern: str = "lessons/*.ipynb") -> list[dict]:
         peak = [0]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=path.parent)
-        watcher = threading.Thread(target=_peak_rss_of_tree, args=(process, peak))
+        watcher = threading.Thread(target=watch_peak_rss, args=(process, peak))
         watcher.start()
         _, err = process.communicate()
         watcher.join()
