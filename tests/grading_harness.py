@@ -19,6 +19,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course_utils.grading.trusted.sandbox import Sandbox
+from notebook_reading import read  # noqa: F401  (the grading tests and benchmarks import it from here)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE_ID = "batches-epochs-steps"
@@ -69,10 +70,6 @@ def require_postgres() -> None:
         except KeyError:
             reason = "no postgres user (Debian's postgresql package creates it): run `bash .ci/install_system_packages.sh`"
     skip_or_fail(reason, "PostgreSQL")
-
-
-def read(path: pathlib.Path):
-    return nbformat.read(str(path), as_version=4)
 
 
 def course_metadata(assignment: str) -> dict:
@@ -236,9 +233,9 @@ def course_copy(path: pathlib.Path) -> pathlib.Path:
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     for folder in ("solutions", "exercises"):
         shutil.copytree(ROOT / folder, path / folder, ignore=ignore)
-    (path / "tests").mkdir()
-    for name in ("conftest.py", "grading_harness.py", "test_grading_pipeline.py"):
-        shutil.copy(ROOT / "tests" / name, path / "tests")
+    (path / "tests" / "grading").mkdir(parents=True)
+    for name in ("conftest.py", "grading_harness.py", "notebook_reading.py", "grading/test_grading_pipeline.py"):
+        shutil.copy(ROOT / "tests" / name, path / "tests" / name)
     shutil.copytree(ROOT / "tests" / "grading_cases", path / "tests" / "grading_cases", ignore=ignore)
     for name in ("nbgrader_config.py", "pyproject.toml"):
         shutil.copy(ROOT / name, path)

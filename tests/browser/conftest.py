@@ -20,6 +20,7 @@ import urllib.request
 
 import nbformat
 import pytest
+from notebook_reading import read
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -117,7 +118,7 @@ def course_copy(tmp_path_factory) -> dict:
     if lesson is None:
         lesson = course / "lessons" / "01_stand-in.ipynb"
         nbformat.write(_notebook(FALLBACK_LESSON_CELLS), lesson)
-    notebook = nbformat.read(lesson, as_version=4)
+    notebook = read(lesson)
     if not any("explore_batch_size" in cell.source for cell in notebook.cells):
         notebook.cells.append(nbformat.v4.new_code_cell(EXPLORER_CELL))
         nbformat.write(notebook, lesson)
@@ -133,7 +134,7 @@ def course_copy(tmp_path_factory) -> dict:
         from grading_harness import make_submission
 
         wrong_part_a = release.with_name("wrong_part_a.ipynb")
-        nbformat.write(make_submission(nbformat.read(release, as_version=4), "ex01_counting_steps", WRONG_PART_A),
+        nbformat.write(make_submission(read(release), "ex01_counting_steps", WRONG_PART_A),
                        wrong_part_a)
     progress = course / "progress-bars.ipynb"
     nbformat.write(_notebook(PROGRESS_CELLS), progress)

@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -19,24 +18,16 @@ import pytest
 
 from course_utils.experiments import accumulation, noise_scale
 from course_utils.reference import datasets, gd
+from notebook_reading import ROOT, code_cells, lesson_path, read
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "08_make-the-batch-bigger.ipynb"
-
-
-def load():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def code_cells():
-    return [cell.source for cell in load().cells if cell.cell_type == "code"]
+LESSON = lesson_path(8)
 
 
 # --- shape ---------------------------------------------------------------------------------------------------------
 
 
 def test_lesson_is_clean_and_has_the_course_shape():
-    nb = load()
+    nb = read(LESSON)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     for cell in nb.cells:
@@ -54,17 +45,17 @@ def test_lesson_is_clean_and_has_the_course_shape():
 
 
 def test_code_lines_fit_88_columns_and_figures_label_their_axes():
-    for source in code_cells():
+    for source in code_cells(LESSON):
         for line in source.splitlines():
             assert len(line) <= 88, f"line longer than 88 columns: {line}"
         if re.search(r"\.(plot|loglog|semilogy|scatter|errorbar)\(", source):
             assert "set_xlabel" in source and "set_ylabel" in source, source
-    code = "\n".join(code_cells())
+    code = "\n".join(code_cells(LESSON))
     assert "tensorflow.keras" not in code and "keras.datasets" not in code
 
 
 def test_the_first_code_cell_splits_the_cpu_before_anything_starts_tensorflow():
-    first = code_cells()[0]
+    first = code_cells(LESSON)[0]
     split_at = first.index("split_cpu(2)")
     for starter in ("import keras", "import tensorflow", "keras_tools"):
         assert starter not in first[:split_at], f"{starter} before split_cpu starts TensorFlow too early"
@@ -185,7 +176,7 @@ KERAS_SCRIPT = textwrap.dedent(
 def lesson_definitions_source(names):
     """The source of the named function and class definitions of the lesson's code cells."""
     found = {}
-    for source in code_cells():
+    for source in code_cells(LESSON):
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
                 found[node.name] = ast.get_source_segment(source, node)

@@ -35,7 +35,7 @@ import pytest
 from grading_harness import skip_or_fail
 from other_users import as_user
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 COURSE_MAP = "lessons/00_course-map.ipynb"
 ROOT_NOTICE = "Running as root (as in a container): starting JupyterLab with --allow-root."
 START_TIMEOUT = 120  # seconds for JupyterLab to answer; it usually takes a few

@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "course_utils"
 JOBS = ("reference", "experiments", "grading", "authoring")
 # what each job may import of the course (besides itself and the top-level course_utils names)

@@ -25,7 +25,7 @@ import pytest
 from jupyter_core.paths import jupyter_path
 from jupyter_server.services.config.manager import ConfigManager
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "binder-settings"
 PAGE_CONFIG = SETTINGS / "etc/jupyter/labconfig/page_config.d/zz-self-learner.json"
 SERVER_CONFIG = SETTINGS / "etc/jupyter/jupyter_server_config.d/zz-self-learner.json"

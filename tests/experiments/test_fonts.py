@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from course_utils.experiments import fonts
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 GLOSSARY = "배치 (batch), 에포크 (epoch), 스텝 (step), 반복, 미니배치"
 
 

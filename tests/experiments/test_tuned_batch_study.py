@@ -6,15 +6,13 @@ checked) on the lesson's five seeds, 0-4, and assert the Step's conclusions as p
 and bounds, not the printed numbers.
 """
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
 from course_utils.experiments import tuned_batch_study as tuned
+from notebook_reading import code_of, lesson_path, read
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_choose-a-batch-size.ipynb"
+LESSON = lesson_path(6)
 SEEDS = range(5)  # the lesson's SEEDS; its claims are about means over these seeds
 RATES = [0.1, 0.3, 1.0]
 MAX_UPDATES = 200
@@ -34,7 +32,7 @@ def study(data):
 
 
 def test_the_lesson_runs_the_settings_these_tests_use():
-    source = "\n".join(c.source for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code")
+    source = code_of(LESSON)
     assert "SEEDS = range(5)" in source
     for text in ("digit_sizes = [8, 32, 128, len(X_digits)]", "learning_rates=[0.1, 0.3, 1.0]",
                  "target_accuracy=0.9, max_updates=200", "seeds=SEEDS", "tuned.digits_arrays()"):
@@ -136,7 +134,7 @@ def test_bad_input_to_tune_names_the_argument(data):
 
 def test_the_steps_text_states_what_the_computation_gives(study):
     """Every number in Step 11's discussion is the study's, as the lesson's table prints it."""
-    cells = nbformat.read(LESSON, as_version=4).cells
+    cells = read(LESSON).cells
     text = next(c.source for c in cells if c.source.startswith("With one rate, 0.1, for every batch size"))
     sizes, means = np.array(study.batch_sizes), study.best_steps.mean(axis=1)
     fixed = study.steps[:, 0].mean(axis=1)
@@ -172,7 +170,7 @@ def timing(data):
 
 
 def test_the_lesson_times_these_settings_at_step_11s_best_rates(study, timing):
-    source = "\n".join(c.source for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code")
+    source = code_of(LESSON)
     for text in TIMED_SETTINGS:
         assert text in source, f"lesson 6 should contain {text}"
     best = dict(zip(study.batch_sizes, study.best_rates))

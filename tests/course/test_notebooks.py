@@ -2,31 +2,27 @@
 
 import pathlib
 
-import nbformat
 import pytest
 
 from course_utils.authoring import manifest
 from course_utils.authoring import execute
+from notebook_reading import markdown_of, read
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 ALL_NOTEBOOKS = sorted(p for folder in ("lessons", "solutions", "exercises") for p in (ROOT / folder).rglob("*.ipynb"))
 
 
-def _markdown(nb) -> str:
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-
-
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_committed_notebooks_have_no_outputs_or_execution_counts(path):
-    nb = nbformat.read(path, as_version=4)
+    nb = read(path)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"{path.name}: cells {dirty} carry outputs or execution counts; strip them before committing"
 
 
 @pytest.mark.parametrize("path", [p for p in LESSONS if p.name[:2] != "00"], ids=lambda p: p.name)
 def test_lesson_has_the_course_shape(path):
-    text = _markdown(nbformat.read(path, as_version=4))
+    text = markdown_of(read(path))
     assert "What you'll learn" in text and "What you'll need" in text and "Summary" in text
 
 
@@ -50,7 +46,7 @@ def test_the_lessons_are_numbered_in_order():
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_code_lines_fit_in_88_columns(path):
-    nb = nbformat.read(path, as_version=4)
+    nb = read(path)
     long_lines = [
         f"cell {i}, {len(line)} columns: {line}"
         for i, cell in enumerate(nb.cells)

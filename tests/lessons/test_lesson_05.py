@@ -1,47 +1,34 @@
-"""What lesson 5 concludes from its Keras runs, checked by running the same code over 5 seeds.
+"""Lesson 05 (read epochs and learning curves): what it concludes from its Keras runs, checked by running the same
+code over 5 seeds; then what it must contain and what it concludes in NumPy.
 
 The lesson's settings are read from its cells with ``ast`` (the network it defines, the EarlyStopping it
-builds, the keyword arguments of its ``fit`` calls), so the tests run what the lesson runs. Claims already
-tested in test_lessons_01_02_04_05_claims.py (mistakes level off; the epoch's running mean is above the loss
-after the epoch, in NumPy; the sorted tail's labels) and test_lessons_04_06.py (``running_means`` against
-``course_utils.fit``) are not repeated. To keep the file fast (each run of the lesson's network costs seconds),
-the overfitting claim is read from the EarlyStopping runs (the same network, seed and settings as the 30-epoch
-run), which go on 5 epochs past the lowest validation loss.
+builds, the keyword arguments of its ``fit`` calls), so the tests run what the lesson runs. Claims tested at
+the end of this file in NumPy (mistakes level off; the epoch's running mean is above the loss after the epoch;
+the sorted tail's labels; ``running_means`` against ``course_utils.fit``) are not repeated with Keras. To keep
+the file fast (each run of the lesson's network costs seconds), the overfitting claim is read from the
+EarlyStopping runs (the same network, seed and settings as the 30-epoch run), which go on 5 epochs past the
+lowest validation loss.
 """
 
 import ast
 import math
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from course_utils import SGD, Dense, batch_indices, fit
 from course_utils.reference import datasets
 from course_utils.experiments.keras_tools import BatchLossRecorder, dense_model
+from notebook_reading import code_cells, code_of, function_from, lesson_path
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "05_read-epochs-and-learning-curves.ipynb"
+LESSON = lesson_path(5)
 SEEDS = range(5)
 TOLERANCE = 1e-5  # float32 Keras against float64 NumPy, as in test_fit_vs_keras.py
 
 
-def code_cells():
-    return [c.source for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
-
-
 def statements():
-    for source in code_cells():
+    for source in code_cells(LESSON):
         yield from ast.parse(source).body
-
-
-def defined_function(name, namespace):
-    """Exec only the definition of ``name`` from the lesson; return the function."""
-    for node in statements():
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            exec(compile(ast.Module([node], type_ignores=[]), LESSON.name, "exec"), namespace)
-            return namespace[name]
-    raise AssertionError(f"lesson 5 defines no function {name!r}")
 
 
 def assigned_call(target):
@@ -75,7 +62,7 @@ def stopped_runs(keras):
     """The lesson's EarlyStopping run (Step 4) for each seed: (history, stopper, held-out loss after fit)."""
     namespace = {"keras": keras, "datasets": datasets}
     (X, y), _ = evaluated(assigned_call("((small_X, small_y), _)"), namespace)
-    big_network = defined_function("big_network", namespace)
+    big_network = function_from(5, "big_network", **namespace)
     settings = fit_settings("stopped", namespace)
     held_out = slice(split_point(len(X), settings["validation_split"]), None)
     runs = []
@@ -130,12 +117,6 @@ def test_lesson_5_history_holds_one_value_per_epoch_numbered_from_0_and_the_step
 
 
 # --- Step 5: validation_split takes the last fraction, before shuffling --------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def digits_rows():
-    (X, y), _ = datasets.digits()
-    return X.reshape(len(X), 64), y
 
 
 def sorted_digits(digits_rows):
@@ -207,7 +188,7 @@ def test_lesson_5_the_sorted_tail_is_an_unfair_validation_set_and_shuffling_firs
 
 def test_lesson_5_running_means_of_numpy_batch_losses_are_keras_bar_and_end_above_evaluate(keras, digits_rows):
     X, y = digits_rows
-    running_means = defined_function("running_means", {"np": np})
+    running_means = function_from(5, "running_means", np=np)
     sizes = [len(batch) for batch in batch_indices(len(X), 32, shuffle=False)]
     assert sizes[-1] < 32  # a partial last batch, so the weighting matters
     keras_model = dense_model(64, 10, activation="softmax", seed=0)
@@ -331,3 +312,72 @@ def test_lesson_5_step_8s_keras_orders_repeat_after_a_seed_on_20_seeds_and_chang
             assert sorted(first) == list(range(12)) and first == second, (seed, mode, first, second)
         batches = [sorted(by_mode["batch"][0][i : i + 4]) for i in (0, 4, 8)]
         assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]  # "batch" keeps the batches in order
+
+
+# --- what it must contain, and running_means against course_utils.fit -----------------------------------------------
+
+
+def test_lesson_5_contains_the_keras_facts():
+    code = code_of(5)
+    for needed in ("mistakes", "validation_split=0.5", "validation_split=0.2", "EarlyStopping(",
+                   "restore_best_weights=True", "BatchLossRecorder()", "step_losses", ".evaluate(",
+                   ".history", ".params", "batch_indices(", '"batch"', "np.argsort(train_y"):
+        assert needed in code, f"lesson 5 should use {needed}"
+
+
+def test_lesson_5_running_means_agrees_with_course_utils_fit():
+    running_means = function_from(5, "running_means", np=np)
+    (X, y), _ = datasets.digits()
+    X = X.reshape(len(X), 64)[:300]
+    y = y[:300]
+    start = Dense(64, 10, activation="softmax", rng=0).get_weights()
+
+    def one_epoch(n_samples):
+        model = Dense(64, 10, activation="softmax")
+        model.set_weights(start)
+        return fit(model, X[:n_samples], y[:n_samples], loss="sparse_categorical_crossentropy",
+                   optimizer=SGD(0.05), batch_size=32, shuffle=False, verbose=0)
+
+    history = one_epoch(len(X))
+    sizes = [len(batch) for batch in batch_indices(len(X), 32, shuffle=False)]
+    means = running_means(history.step_losses, sizes)
+    assert sizes[-1] == 300 - 9 * 32  # a partial last batch, so the weighting matters
+    assert means[-1] == pytest.approx(history.history["loss"][0], rel=1e-12)
+    for k in (1, 4, 9):  # after k batches: the epoch loss of a fit on those k batches alone
+        assert means[k - 1] == pytest.approx(one_epoch(32 * k).history["loss"][0], rel=1e-12)
+
+
+# --- what it concludes, in NumPy ------------------------------------------------------------------------------------
+
+
+def test_lesson_5_mistakes_fall_steeply_at_first_then_level_off(digits_rows):
+    X, y = digits_rows
+    for seed in SEEDS:
+        model, optimizer, rng, mistakes = Dense(64, 10, "softmax", rng=seed), SGD(0.05), np.random.default_rng(seed), []
+        for _ in range(30):
+            fit(model, X, y, loss="sparse_categorical_crossentropy", optimizer=optimizer, batch_size=32, rng=rng,
+                verbose=0)
+            mistakes.append(int(np.sum(model.predict(X).argmax(axis=1) != y)))
+        assert mistakes[0] - mistakes[1] > 5 * (mistakes[19] - mistakes[29]), f"seed {seed}: {mistakes}"
+
+
+def test_lesson_5_the_epochs_running_mean_is_above_the_loss_after_the_epoch(digits_rows):
+    X, y = digits_rows
+    running_means = function_from(5, "running_means")
+    for seed in SEEDS:
+        model = Dense(64, 10, "softmax", rng=seed)
+        history = fit(model, X, y, loss="sparse_categorical_crossentropy", optimizer=SGD(0.05), batch_size=32,
+                      rng=seed, verbose=0)
+        sizes = [len(b) for b in batch_indices(len(X), 32, shuffle=False)]
+        epoch_loss = running_means(history.step_losses, sizes)[-1]
+        assert epoch_loss == pytest.approx(history.history["loss"][0])
+        assert epoch_loss > model.loss(X, y, "sparse_categorical_crossentropy")
+
+
+def test_lesson_5_a_sorted_tail_holds_only_the_highest_labels_mostly_unseen_in_training(digits_rows):
+    _, y = digits_rows
+    sorted_y = np.sort(y, kind="stable")
+    n_train = int(np.floor(len(sorted_y) * (1 - 0.2)))
+    train_labels, tail_labels = set(sorted_y[:n_train]), set(sorted_y[n_train:])
+    assert min(tail_labels) >= max(train_labels)
+    assert len(tail_labels - train_labels) > len(tail_labels) / 2

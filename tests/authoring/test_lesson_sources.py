@@ -16,8 +16,9 @@ import nbformat
 import pytest
 
 from course_utils.authoring import lesson_sources
+from notebook_reading import read
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSONS = ROOT / "lessons"
 SOURCES = sorted((LESSONS / "source").glob("*.md"))
 
@@ -55,7 +56,7 @@ def test_every_lesson_has_a_source_and_every_source_a_lesson():
 def test_lesson_is_what_its_source_generates(source):
     notebook = lesson_sources.notebook_of(source)
     assert notebook.exists(), f"{source.name} has no lesson {notebook.name}: run `make lessons`"
-    committed = nbformat.read(notebook, as_version=4)
+    committed = read(notebook)
     text = lesson_sources.generate(source, committed)
     generated = nbformat.reads(text, as_version=4)
     where = first_difference(committed, generated)
@@ -123,7 +124,7 @@ def test_editing_a_source_changes_exactly_that_notebook(lessons_copy):
     source = lessons_copy / "source" / SOURCES[3].name
     notebook = lesson_sources.notebook_of(source)
     before = _bytes(lessons_copy)
-    old = nbformat.read(notebook, as_version=4)
+    old = read(notebook)
     edited = next(i for i, c in enumerate(old.cells) if c.cell_type == "markdown" and i > 0)
     line = old.cells[edited].source.splitlines()[0]
     text = source.read_text(encoding="utf-8")
@@ -133,7 +134,7 @@ def test_editing_a_source_changes_exactly_that_notebook(lessons_copy):
     assert lesson_sources.regenerate(lessons_copy, out=lambda line: None) == [notebook]
     after = _bytes(lessons_copy)
     assert [name for name in before if before[name] != after[name]] == [notebook.name]
-    new = nbformat.read(notebook, as_version=4)
+    new = read(notebook)
     assert [i for i, (a, b) in enumerate(zip(old.cells, new.cells)) if a.source != b.source] == [edited]
     assert new.cells[edited].source.startswith(line + " (edited)")
     assert [c.id for c in new.cells] == [c.id for c in old.cells], "an edit moved the cells' ids"
@@ -166,7 +167,7 @@ def test_a_lesson_without_a_source_is_refused(lessons_copy, capsys):
 
 def test_check_reports_a_stale_lesson_without_writing(lessons_copy, capsys):
     notebook = lessons_copy / lesson_sources.notebook_of(SOURCES[5]).name
-    nb = nbformat.read(notebook, as_version=4)
+    nb = read(notebook)
     nb.cells[0].source += "\nA line typed into the notebook, not into its source."
     nbformat.write(nb, notebook)
     stale = notebook.read_bytes()
@@ -201,7 +202,7 @@ def test_cell_and_notebook_metadata_survive_the_round_trip_through_text(tmp_path
     source = lesson_sources.to_source(notebook)
     assert source == tmp_path / "lessons" / "source" / "99_example.md"
     assert "x = 1" in source.read_text(encoding="utf-8")
-    committed = nbformat.read(notebook, as_version=4)
+    committed = read(notebook)
     assert lesson_sources.generate(source, committed) == notebook.read_text(encoding="utf-8")
     fresh = nbformat.reads(lesson_sources.generate(source), as_version=4)
     assert fresh.metadata == nb.metadata

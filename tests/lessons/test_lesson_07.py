@@ -8,7 +8,6 @@ lesson's seeds and once with five other seeds, so a claim that holds only for th
 import contextlib
 import io
 import re
-from pathlib import Path
 
 import matplotlib
 import nbformat
@@ -18,18 +17,11 @@ import pytest
 from course_utils.reference import datasets
 from course_utils.experiments import schedules
 from course_utils import total_steps
+from notebook_reading import code_cells, lesson_path, read
 
 matplotlib.use("Agg")
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "07_schedule-the-learning-rate.ipynb"
-
-
-def load():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def code_cells():
-    return [cell.source for cell in load().cells if cell.cell_type == "code"]
+LESSON = lesson_path(7)
 
 
 @pytest.fixture(scope="module", params=["range(5)", "range(5, 10)"], ids=["lesson seeds", "other seeds"])
@@ -39,7 +31,7 @@ def lesson(request):
 
     namespace = {}
     ran = 0
-    for source in code_cells():
+    for source in code_cells(LESSON):
         if "keras" in source or source.startswith("fig, ax"):  # Keras: tested below; figures: not claims
             continue
         assert "seeds = range(5)" in source or ran, "the first cell should set seeds = range(5)"
@@ -54,7 +46,7 @@ def lesson(request):
 
 
 def test_lesson_is_committed_clean_and_short_lined():
-    nb = load()
+    nb = read(LESSON)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     for i, cell in enumerate(nb.cells):
@@ -65,7 +57,7 @@ def test_lesson_is_committed_clean_and_short_lined():
 
 
 def test_lesson_has_the_course_shape():
-    cells = load().cells
+    cells = read(LESSON).cells
     assert 10 <= len(cells) <= 25
     assert cells[0].source.startswith("# Schedule the learning rate")
     assert "What you'll learn" in cells[0].source and "What you'll need" in cells[0].source
@@ -78,7 +70,7 @@ def test_lesson_has_the_course_shape():
 
 
 def test_every_figure_labels_both_axes_and_says_what_x_counts():
-    figures = [s for s in code_cells() if re.search(r"\.(plot|loglog|semilogy|scatter)\(", s)]
+    figures = [s for s in code_cells(LESSON) if re.search(r"\.(plot|loglog|semilogy|scatter)\(", s)]
     assert len(figures) == 3
     for source in figures:
         assert "set_ylabel" in source
@@ -87,7 +79,7 @@ def test_every_figure_labels_both_axes_and_says_what_x_counts():
 
 
 def test_lesson_uses_keras_3_names_and_the_package():
-    code = "\n".join(code_cells())
+    code = "\n".join(code_cells(LESSON))
     assert "tensorflow.keras" not in code and "keras.datasets" not in code
     for needed in ("ExponentialDecay(", "InverseTimeDecay(", "PiecewiseConstantDecay(", "CosineDecay(",
                    "warmup_target", "optimizer.iterations", "schedules.descend_seeds(", "study.linear_scaling(",

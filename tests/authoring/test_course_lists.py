@@ -15,12 +15,12 @@ from __future__ import annotations
 import pathlib
 import re
 
-import nbformat
 import pytest
 
 from course_utils.authoring import manifest
+from notebook_reading import read
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 LINK = re.compile(r"^\[(?P<text>[^\]]+)\]\((?P<target>[^)]+)\)$")
 COURSE = manifest.load(ROOT)
 LESSONS = [lesson for lesson in COURSE.lessons if lesson.number > 0]  # lesson 0 is the map itself
@@ -52,12 +52,12 @@ def link(cell: str) -> tuple[str, str]:
 
 
 def course_map() -> str:
-    notebook = nbformat.read(str(ROOT / "lessons" / "00_course-map.ipynb"), as_version=4)
+    notebook = read(ROOT / "lessons" / "00_course-map.ipynb")
     return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 def source_notebook(exercise: str):
-    return nbformat.read(str(ROOT / "solutions" / exercise / f"{exercise}.ipynb"), as_version=4)
+    return read(ROOT / "solutions" / exercise / f"{exercise}.ipynb")
 
 
 def points(exercise: str) -> float:
@@ -98,7 +98,7 @@ def test_the_course_map_notebook_agrees():
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: path(lesson))
 def test_each_lesson_ends_with_its_exercise(lesson):
-    notebook = nbformat.read(str(ROOT / path(lesson)), as_version=4)
+    notebook = read(ROOT / path(lesson))
     last = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"][-1]
     named = re.findall(r"exercises/(ex\d\d_\w+)/\1\.ipynb", last)
     assert named[:1] == [lesson.exercise.id], f"{path(lesson)}: its last cell names {named}"
@@ -130,7 +130,7 @@ def test_the_manifests_points_are_the_graded_cells_points(exercise):
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.exercise.id)
 def test_each_exercise_states_the_manifests_facts(lesson, folder):
     exercise = lesson.exercise
-    notebook = nbformat.read(str(ROOT / folder / exercise.id / f"{exercise.id}.ipynb"), as_version=4)
+    notebook = read(ROOT / folder / exercise.id / f"{exercise.id}.ipynb")
     course = dict(notebook.metadata["course"])
     assert course.pop("kernel_modules", []) == list(exercise.kernel_modules)
     assert course == {"allowed_imports": list(exercise.allowed_imports), "cell_timeout": exercise.cell_timeout,

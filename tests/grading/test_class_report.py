@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 
 from course_utils.grading.trusted import report
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 COURSE = "report-test-course"
 ASSIGNMENT = "exA"
 TESTS = {"test_a": 2.0, "test_b": 1.0, "test_c": 3.0}  # autograded test cells and their points

@@ -1,4 +1,5 @@
-"""Lesson 6's conclusions, asserted with the lesson's own code over its five seeds.
+"""Lesson 06 (choose a batch size): its conclusions, asserted with the lesson's own code over its five seeds; then
+what it must contain and the functions it builds, against course_utils.
 
 The lesson's setup cell and the helper functions it defines (``last_updates_spread``, ``work_to_target``,
 ``stability_runs``, ``held_out_loss``) are taken from the notebook with ``ast`` and run here, so these tests
@@ -10,15 +11,16 @@ import ast
 import re
 import math
 import tracemalloc
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
+from course_utils import Dense, batch_indices
 from course_utils.experiments import batch_size_study as study
+from course_utils.reference import datasets
+from notebook_reading import code_cells, code_of, function_from, lesson_path, markdown_of, read
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_choose-a-batch-size.ipynb"
+LESSON = lesson_path(6)
 HELPERS = ("last_updates_spread", "work_to_target", "stability_runs", "held_out_loss")
 SIZES = (1, 4, 16, 64, 256, 1024)
 
@@ -26,11 +28,11 @@ SIZES = (1, 4, 16, 64, 256, 1024)
 @pytest.fixture(scope="module")
 def lesson():
     """A namespace holding the lesson's setup (data, make_model, SEEDS, best_loss) and its helper functions."""
-    code_cells = [cell.source for cell in nbformat.read(LESSON, as_version=4).cells if cell.cell_type == "code"]
-    setup = next(source for source in code_cells if "def make_model" in source)
+    sources = code_cells(LESSON)
+    setup = next(source for source in sources if "def make_model" in source)
     namespace = {}
     exec(compile(setup.replace("import matplotlib.pyplot as plt", ""), "lesson 6 setup", "exec"), namespace)
-    definitions = [node for source in code_cells for node in ast.parse(source).body
+    definitions = [node for source in sources for node in ast.parse(source).body
                    if isinstance(node, ast.FunctionDef) and node.name in HELPERS]
     assert sorted(node.name for node in definitions) == sorted(HELPERS), "the lesson should define its helpers"
     exec(compile(ast.Module(definitions, type_ignores=[]), "lesson 6 helpers", "exec"), namespace)
@@ -240,7 +242,7 @@ def test_in_the_explorer_at_0_4_batch_1_climbs_and_the_full_batch_falls(lesson):
 
 
 def test_the_lesson_opens_with_a_one_screen_answer_whose_lines_point_to_their_evidence():
-    opening = nbformat.read(LESSON, as_version=4).cells[0].source
+    opening = read(LESSON).cells[0].source
     answer = opening.split("**In practice, in short.**", 1)[1].split("The source notes make", 1)[0]
     lines = [block for block in re.split(r"\n(?=\d\. )", answer) if re.match(r"\d\. ", block)]
     assert 4 <= len(lines) <= 8 and len(answer.splitlines()) <= 25, "one screen"
@@ -249,3 +251,46 @@ def test_the_lesson_opens_with_a_one_screen_answer_whose_lines_point_to_their_ev
         cited = [int(n) for n in re.findall(r"Step (\d+)", line)]
         assert cited or "lesson" in line, f"this line points to no evidence: {line}"
         assert all(n in steps for n in cited if "lesson" not in line), line
+
+
+# --- what it must contain, and the functions it builds --------------------------------------------------------------
+
+
+def test_lesson_6_contains_the_required_experiments():
+    code, text = code_of(6), markdown_of(6)
+    for needed in ("study.sweep(", "seconds_per_epoch", "study.train_steps(", "updates_to(", "sample_gradients_to(",
+                   "study.linear_scaling(", "eigvalsh", "X_test", "timeit", "study.gradient_noise(",
+                   "np.sqrt(noise_sizes)", "loglog", "tracemalloc", "step (update)", "full_losses", "batch_losses",
+                   "explore_batch_size(X, y"):
+        assert needed in code, f"lesson 6 should use {needed}"
+    for needed in ("Goyal", "1/√b", "2 / λ_max", "held-out", "sample-gradients", "2ⁿ", "학습이 잘 되지만",
+                   "무조건은 아니다", "불안정한 훈련", "exercises/ex06_batch_sizes"):
+        assert needed in text, f"lesson 6 should say {needed}"
+    assert "import keras" not in code  # the sweeps use the NumPy reference, to stay fast
+
+
+def test_lesson_6_code_lines_fit_in_88_columns():
+    for line in code_of(6).splitlines():
+        assert len(line) <= 88, f"lesson 6 has a code line of {len(line)} columns: {line}"
+
+
+def test_lesson_6_sgd_steps_agrees_with_the_package():
+    namespace = {"np": np, "batch_indices": batch_indices, "make_model": lambda: Dense(1, rng=0)}
+    sgd_steps = function_from(6, "sgd_steps", **namespace)
+    X, y = datasets.linear_regression(300, rng=2)
+    for batch_size, learning_rate, seed in ((1, 0.05, 0), (32, 0.1, 3), (100, 0.2, 4), (300, 0.3, 5)):
+        batch_losses, full_losses = sgd_steps(X, y, batch_size, learning_rate, 3, np.random.default_rng(seed))
+        run = study.train_steps(lambda: Dense(1, rng=0), X, y, loss="mse", batch_size=batch_size,
+                                learning_rate=learning_rate, epochs=3, rng=seed)
+        assert len(batch_losses) == 3 * -(-300 // batch_size) == len(run.full_losses)
+        np.testing.assert_allclose(batch_losses, run.batch_losses, rtol=1e-10)
+        np.testing.assert_allclose(full_losses, run.full_losses, rtol=1e-10)
+
+
+def test_lesson_6_gradient_noise_at_agrees_with_the_package():
+    gradient_noise_at = function_from(6, "gradient_noise_at", np=np, batch_indices=batch_indices)
+    X, y = datasets.linear_regression(512, rng=0)
+    for batch_size in (1, 8, 64):
+        mine = gradient_noise_at(Dense(1, rng=0), X, y, batch_size, 40, np.random.default_rng(5))
+        package = study.gradient_noise(Dense(1, rng=0), X, y, loss="mse", batch_sizes=[batch_size], n_batches=40, rng=5)
+        assert mine == pytest.approx(package[0], rel=1e-12)

@@ -187,7 +187,7 @@ SABOTAGE = {  # a correct answer, then code that tries to harm others (each guar
         "        'c.commit()\\n')\n"
         "subprocess.Popen([sys.executable, '-c', code], start_new_session=True)\n"),
     "write_course_utils": (
-        "import course_utils, os\npath = os.path.join(os.path.dirname(course_utils.__file__), 'batching.py')\n"
+        "import course_utils, os\npath = os.path.join(os.path.dirname(course_utils.__file__), 'reference', 'batching.py')\n"
         "try:\n    open(path, 'a').write('\\nsteps_per_epoch = lambda *a, **k: 0\\n')\nexcept OSError:\n    pass\n"),
     "network": ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
                 "    raise SystemExit('network reached')\nexcept OSError:\n    pass\n"),
@@ -275,7 +275,7 @@ def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
                 for name, code in COPIERS.items()},
              **{f"kernel_{name}": {"replace": dict(WRONG), "add": [code]} for name, code in KERNEL_ATTACKS.items()}}
     hand_in(course, ASSIGNMENT, cases)
-    before = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
+    before = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["reference/batching.py"]}
     result = nbgrader_ok(course, "autograde", ASSIGNMENT, "--force", "--SandboxedExecute.notebook_timeout=60")
     time.sleep(5)  # anything left behind would act now
     got = scores(course, ASSIGNMENT, cases)
@@ -286,7 +286,7 @@ def test_sabotage_harms_no_one_and_the_run_finishes(unguarded_course):
             assert got[student]["score"] == 7.0, (student, got[student])
         if student.startswith(("copier_", "kernel_")):
             assert got[student]["score"] == 0.0, (student, got[student])
-    after = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["batching.py"]}
+    after = fingerprint(course / "submitted") | {"course_utils": fingerprint(ROOT / "course_utils")["reference/batching.py"]}
     assert after == before
     leftover = subprocess.run(["pgrep", "-f", "course-sabotage-marker"], capture_output=True, text=True)
     assert leftover.stdout == "", "a process started by a submission outlived its kernel"

@@ -6,7 +6,6 @@ its cells with ``ast`` and run here; "every seed" claims run on 20 seeds.
 
 import ast
 import re
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -17,13 +16,10 @@ from course_utils.reference import gd
 from course_utils.experiments import variants_study as study
 from course_utils.reference.batching import batch_indices
 from course_utils.reference.datasets import linear_regression
+from notebook_reading import lesson_path, read
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "09_add-momentum-and-adam.ipynb"
+LESSON = lesson_path(9)
 FUNCTIONS = ("momentum_step", "adam_step", "gap_to_keras", "hover", "adam_after")
-
-
-def load():
-    return nbformat.read(LESSON, as_version=4)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +27,7 @@ def lesson():
     X, y = linear_regression(100, rng=0)
     namespace = {"np": np, "gd": gd, "study": study, "batch_indices": batch_indices,
                  "linear_regression": linear_regression, "X": X, "y": y}
-    nodes = [node for cell in load().cells if cell.cell_type == "code" for node in ast.parse(cell.source).body
+    nodes = [node for cell in read(LESSON).cells if cell.cell_type == "code" for node in ast.parse(cell.source).body
              if isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS]
     assert sorted(n.name for n in nodes) == sorted(FUNCTIONS)
     exec(compile(ast.Module(nodes, type_ignores=[]), LESSON.name, "exec"), namespace)
@@ -39,7 +35,7 @@ def lesson():
 
 
 def test_lesson_is_clean_and_has_the_course_shape():
-    nb = load()
+    nb = read(LESSON)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")

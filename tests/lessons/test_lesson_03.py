@@ -1,4 +1,5 @@
-"""Lesson 03's conclusions, asserted: the same course_utils calls, the same seeds and settings as the lesson.
+"""Lesson 03 (compare gradient-descent variants): its conclusions, asserted with the same course_utils calls, the same
+seeds and settings as the lesson; then the functions it builds, against course_utils, and what the issue asks it to hold.
 
 Each test names the step whose prose it checks. Nothing here copies a number from
 the lesson's output: it asserts the orderings, "fewer", "never", "within the
@@ -11,11 +12,13 @@ import pytest
 from course_utils.reference import gd
 from course_utils.experiments import variants_study as study
 from course_utils.reference.datasets import linear_regression
+from notebook_reading import cell_defining, code_cells, function_from, lesson_path, markdown_of
 
 VARIANTS = {  # the lesson's Step 4
     "full batch": (100, False), "SGD": (1, False), "SGD, replacement": (1, True),
     "mini-batch 8": (8, False), "mini-batch 16": (16, False), "mini-batch 32": (32, False),
 }
+LESSON_03 = lesson_path(3)
 SEEDS, TARGET = range(20), 0.1  # Step 6 states "on every one of the 20 seeds"
 
 
@@ -271,3 +274,47 @@ def test_step3_one_full_batch_update_leaves_most_at_0_1_and_some_at_the_best_rat
         assert gd.cost(path[50], X, y) - best < 0.01 * start
         one_step = [gd.cost(-rate * gd.gradient(np.zeros(2), X, y), X, y) - best for rate in rates]
         assert min(one_step) > 1e-4 * start, "no single step reaches the optimum"
+
+
+# --- the functions it builds, and what the issue asks it to hold ----------------------------------------------------
+
+
+@pytest.mark.parametrize("n_samples, seed", [(1, 0), (4, 1), (100, 0)])
+@pytest.mark.parametrize("theta", [(0.0, 0.0), (4.0, 3.0), (-1.5, 2.5)])
+def test_lesson_03_cost_and_gradient_agree_with_course_utils(n_samples, seed, theta):
+    cost, gradient = function_from(LESSON_03, "cost"), function_from(LESSON_03, "gradient")
+    X, y = linear_regression(n_samples, rng=seed)
+    assert cost(theta, X, y) == pytest.approx(gd.cost(theta, X, y))
+    np.testing.assert_allclose(gradient(theta, X, y), gd.gradient(theta, X, y))
+
+
+def test_lesson_03_full_batch_loop_agrees_with_course_utils():
+    source = cell_defining(LESSON_03, "package_path")
+    X, y = linear_regression(100, rng=0)
+    namespace = {"np": np, "gd": gd, "X": X, "y": y, "gradient": function_from(LESSON_03, "gradient"),
+                 "cost": function_from(LESSON_03, "cost"), "J_best": gd.cost(gd.least_squares(X, y), X, y),
+                 "print": lambda *a: None}
+    exec(source, namespace)
+    np.testing.assert_allclose(namespace["path"], gd.gradient_descent(X, y, 100, epochs=50, learning_rate=0.1))
+
+
+def test_lesson_03_covers_the_variants_and_seed_004s_table():
+    code, prose = "\n".join(code_cells(LESSON_03)), markdown_of(LESSON_03)
+    assert "linear_regression(" in code and "contourf(" in code and "LogNorm()" in code  # readable near the optimum
+    assert '"full batch": (100, False)' in code and '"SGD": (1, False)' in code and '"SGD, replacement": (1, True)' in code
+    for b in (8, 16, 32):
+        assert f'"mini-batch {b}": ({b}, False)' in code  # powers of two
+    assert r"\frac{1}{2m}" in prose and "len(batch)" in prose
+    assert "gd.gradient_noise(" in code and "gd.predicted_gradient_noise(" in code
+    assert "study.compare_variants(" in code and "study.median_seconds_per_epoch(" in code
+    assert "study.near_duplicates(" in code and "study.repeat_or_fresh(" in code
+    for claim in ("relatively fewer epochs", "data per update", "noise", "accuracy as updates go on",
+                  "sample-gradients", "vary by machine", "minibatch_size = 20", "√((n − b)/(n − 1))",
+                  "상대적으로 적은 Epoch", "비슷한 문항", "새로운 데이터"):
+        assert claim in prose, claim
+    assert "first to the target" not in code  # no single-run winner (issue 10)
+
+
+def test_lesson_03_code_lines_fit_in_88_columns():
+    long = [line for source in code_cells(LESSON_03) for line in source.splitlines() if len(line) > 88]
+    assert not long, long

@@ -1,23 +1,23 @@
 """Every lesson asks the learner to predict before a cell runs, and ends by saying how to free Binder's memory."""
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
-LESSONS = sorted((Path(__file__).resolve().parents[1] / "lessons").glob("0*.ipynb"))
+import notebook_reading
+from notebook_reading import read
+
+LESSONS = sorted(notebook_reading.LESSONS.glob("0*.ipynb"))
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_the_last_cell_says_how_to_free_the_kernels_memory_in_one_line(path):
-    last = nbformat.read(path, as_version=4).cells[-1]
+    last = read(path).cells[-1]
     lines = [line for line in last.source.splitlines() if "Shut Down Kernel" in line]
     assert len(lines) == 1 and "Kernel → Shut Down Kernel" in lines[0] and "Binder" in lines[0]
 
 
 @pytest.mark.parametrize("path", [p for p in LESSONS if not p.name.startswith("00_")], ids=lambda p: p.name)
 def test_the_lesson_asks_for_a_prediction_before_a_code_cell_shows_it(path):
-    cells = nbformat.read(path, as_version=4).cells
+    cells = read(path).cells
     asks = [i for i, cell in enumerate(cells)
             if cell.cell_type == "markdown" and "*Predict before you run it" in cell.source]
     assert asks, f"{path.name} asks for no prediction"
@@ -31,8 +31,7 @@ def test_every_readme_keras_fact_names_a_lesson_that_uses_what_it_states():
     """README's "Keras facts" stay in step with the lessons: each names a lesson whose source holds its API."""
     import re
 
-    root = Path(__file__).resolve().parents[1]
-    readme = (root / "README.md").read_text()
+    readme = (notebook_reading.ROOT / "README.md").read_text()
     section = readme.split("## Keras facts", 1)[1].split("\n## ", 1)[0]
     facts = re.split(r"\n- ", "\n" + section.split("\n", 1)[1].strip())[1:]
     assert len(facts) >= 8

@@ -21,7 +21,7 @@ import pytest
 from course_utils.authoring import manifest
 from course_utils.grading.trusted import limits
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 LESSON = """
 [[lesson]]
