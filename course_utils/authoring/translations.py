@@ -353,7 +353,7 @@ def _unmatched(name, blocks: list[Block], duties: list, applies: set[str], gener
     return found
 
 
-# checks of the Korean edition (tests/test_korean_edition.py) -------------------------------------
+# checks of the Korean edition (tests/authoring/test_korean_edition.py) -------------------------------------
 
 INLINE = {"code blocks": re.compile(r"^```.*?^```", re.M | re.S), "display math": re.compile(r"\$\$.+?\$\$", re.S),
           "inline code": re.compile(r"(?<!`)(?:``(?!`).+?``|`[^`]+`)(?!`)", re.S), "math": re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)"),

@@ -20,7 +20,7 @@ import pytest
 from course_utils.authoring import manifest
 from course_utils.authoring import execute, site
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 COURSE = manifest.load(ROOT)
 SOLUTION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 

@@ -28,7 +28,7 @@ from grading_harness import autograde, graded_cells, nbgrader, new_course, read,
 from course_utils.authoring import translations as tr
 from course_utils.authoring import how_it_works
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 EDITIONS = tr.editions(ROOT)
 RUN_STATUS = f"run `{tr.STATUS_COMMAND}` for the list"
 
