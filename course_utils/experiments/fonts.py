@@ -5,7 +5,7 @@ SIL Open Font License, in the wheel, so offline), Debian's ``fonts-nanum``
 (``.ci/install_system_packages.sh``), conda-forge's ``font-ttf-noto-cjk`` (``environment.yml``,
 Binder). Only the pip package's font files are used: importing it would set
 ``font.family`` to NanumGothic alone and needs ``distutils`` (gone in Python 3.12), so
-its folder is found without importing it (:func:`_package_font_folders`). matplotlib does not
+its folder is found without importing it (:func:`package_font_folders`). matplotlib does not
 search a conda environment's fonts (``<prefix>/fonts``), and it keeps the list of the
 system's in a cache made the first time it ran: a font installed after that is not in
 it. So when its list has no Korean family, the font files are looked for (the
@@ -32,7 +32,7 @@ def _environment_font_folders() -> list[str]:
     return [os.path.join(sys.prefix, "fonts"), os.path.join(sys.prefix, "share", "fonts")]
 
 
-def _package_font_folders() -> list[str]:
+def package_font_folders() -> list[str]:
     """The font folder of the pip package ``koreanize-matplotlib``, found without importing it."""
     import importlib.util
 
@@ -61,7 +61,7 @@ def korean_font() -> str | None:
     """The first installed family of KOREAN_FAMILIES, or None."""
     from matplotlib import font_manager
 
-    own = [f for f in [*_environment_font_folders(), *_package_font_folders()] if os.path.isdir(f)]
+    own = [f for f in [*_environment_font_folders(), *package_font_folders()] if os.path.isdir(f)]
     for folders in (own, None):
         if folders == []:
             continue

@@ -156,3 +156,18 @@ def test_no_module_reaches_into_another_modules_private_names(path):
             reached.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
     assert not reached, f"{path.relative_to(ROOT)} uses private names of other modules " \
                         f"(make them public, or move the code):\n" + "\n".join(reached)
+
+
+def test_the_maintainers_map_names_every_module_where_it_lives():
+    """docs/architecture.md lists each module of each job; a new or moved module must be put on the map."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    tree = text[text.index("```"): text.index("```", text.index("```") + 3)]
+    missing = []
+    for job in JOBS:
+        section = tree[tree.index(f"  {job}/"):]
+        following = [tree.index(f"  {other}/") for other in JOBS if tree.index(f"  {other}/") > tree.index(f"  {job}/")]
+        section = section[: min(following) - tree.index(f"  {job}/")] if following else section
+        for path in sorted((PACKAGE / job).glob("*.py")):
+            if path.stem != "__init__" and path.stem not in section:
+                missing.append(f"{job}/{path.name}")
+    assert not missing, f"docs/architecture.md's map does not name: {missing}"

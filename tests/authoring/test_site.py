@@ -166,8 +166,8 @@ def test_korean_notebook_takes_outputs_only_when_its_code_matches():
 
 
 def test_a_progress_bar_shows_as_a_terminal_leaves_it():
-    assert site._settle("epoch 1 10%\repoch 1 100%\nnext\n") == "epoch 1 100%\nnext\n"
-    assert site._settle("1/8 [==>...]\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b8/8 [======]") == "8/8 [======]"
+    assert site.settle_stream("epoch 1 10%\repoch 1 100%\nnext\n") == "epoch 1 100%\nnext\n"
+    assert site.settle_stream("1/8 [==>...]\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b8/8 [======]") == "8/8 [======]"
 
 
 def test_a_bar_redrawn_across_several_outputs_shows_once():
@@ -175,7 +175,7 @@ def test_a_bar_redrawn_across_several_outputs_shows_once():
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="Epoch 1/1\n1/2 [==   ]"),
                            nbformat.v4.new_output("stream", text="\r2/2 [=====]\n"),
                            nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
-    outputs = site._for_the_page(nb).cells[0].outputs
+    outputs = site.for_the_page(nb).cells[0].outputs
     assert [(o.name, o.text) for o in outputs] == [("stdout", "Epoch 1/1\n2/2 [=====]\n"), ("stderr", "warning\n")]
 
 

@@ -44,7 +44,7 @@ def test_the_pip_font_is_registered_without_importing_its_package(monkeypatch):
 
     from matplotlib import font_manager
 
-    folders = fonts._package_font_folders()
+    folders = fonts.package_font_folders()
     if not folders:
         skip_or_fail("koreanize-matplotlib is not installed: `pip install -e .` (a course dependency)",
                      "the pip set-up's Korean font")

@@ -263,7 +263,7 @@ def test_a_kernel_learns_the_language_from_validate_or_from_its_notebook(tmp_pat
     assert messages.current() == "ko"
     for broken in ("[", json.dumps({"metadata": {"course": {"language": "fr"}}}), json.dumps([1])):
         (tmp_path / "bad.ipynb").write_text(broken)
-        messages._notebook_language.cache_clear()
+        messages.notebook_language.cache_clear()
         monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "bad.ipynb"))
         assert messages.current() == "en"
     monkeypatch.setenv(messages.ENV, "en")  # Validate's word comes first
