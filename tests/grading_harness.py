@@ -240,3 +240,12 @@ def course_copy(path: pathlib.Path) -> pathlib.Path:
     for name in ("nbgrader_config.py", "pyproject.toml"):
         shutil.copy(ROOT / name, path)
     return path
+
+
+def in_order(text: str, *pieces: str) -> None:
+    """Fail unless every piece occurs in ``text``, each after the one before (what a reader sees, in order)."""
+    at = 0
+    for piece in pieces:
+        found = text.find(piece, at)
+        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
+        at = found + len(piece)

@@ -18,6 +18,7 @@ import sys
 import nbformat
 import pytest
 from grading_harness import (
+    in_order,
     ROOT,
     autograde,
     make_submission,
@@ -56,14 +57,6 @@ def validate(course, path) -> str:
     result = nbgrader(course, "validate", str(path), cwd=course)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
-
-
-def in_order(text: str, *pieces: str) -> None:
-    at = 0
-    for piece in pieces:
-        found = text.find(piece, at)
-        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
-        at = found + len(piece)
 
 
 # nbgrader validate ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import time
 import nbformat
 import pytest
 from grading_harness import (
+    in_order,
     ROOT,
     make_submission,
     nbgrader,
@@ -347,14 +348,6 @@ def validate(course, nb, path, env=None) -> str:
         os.environ.update(env_before)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
-
-
-def in_order(text: str, *pieces: str) -> None:
-    at = 0
-    for piece in pieces:
-        found = text.find(piece, at)
-        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
-        at = found + len(piece)
 
 
 def test_validate_speaks_the_notebooks_language(course, tmp_path):
