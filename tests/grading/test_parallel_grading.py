@@ -140,7 +140,7 @@ def test_the_sqlite_gradebook_keeps_every_grade_with_many_writers_at_once(tmp_pa
         for cell in ("t1", "t2", "t3"):
             gradebook.update_or_create_grade_cell(cell, "n", "a", max_score=1, cell_type="code")
     env = dict(os.environ, COURSE_GRADEBOOK_IMMEDIATE="1")
-    module = str(ROOT / "course_utils" / "grading" / "gradebook_db.py")
+    module = str(ROOT / "course_utils" / "grading" / "trusted" / "gradebook_db.py")
     writers = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", WRITER, url, str(k), str(tmp_path), module], env=env,
                                 stderr=subprocess.PIPE, text=True) for k in range(4)]
     deadline = time.monotonic() + 120
