@@ -51,7 +51,7 @@ test: $(TEST_STAMP) $(KERNEL_CONFIG)
 # The lesson notebooks are generated from their text sources (lessons/source/NN_slug.md, jupytext's MyST Markdown).
 .PHONY: lessons
 lessons: $(TEST_STAMP)
-	$(BIN)/python -m course_utils.lesson_sources
+	$(BIN)/python -m course_utils.authoring.lesson_sources
 
 # The class-grading benchmark uses the tests' harness (pytest).
 benchmark: $(TEST_STAMP)

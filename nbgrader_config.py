@@ -2,9 +2,9 @@
 
 import os
 
-from course_utils.grading.export import CourseCsvExport
-from course_utils.grading.preprocessors import PolicyCheck, RestoreLockedCells, SandboxedExecute
-import course_utils.grading.gradebook_db  # noqa: F401  (SQLite: WAL and a busy timeout, for parallel graders)
+from course_utils.grading.trusted.export import CourseCsvExport
+from course_utils.grading.trusted.preprocessors import PolicyCheck, RestoreLockedCells, SandboxedExecute
+import course_utils.grading.trusted.gradebook_db  # noqa: F401  (SQLite: WAL and a busy timeout, for parallel graders)
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.validator import Validator
 from nbgrader.preprocessors import (
@@ -28,8 +28,8 @@ c.CourseDirectory.release_directory = "exercises"
 
 # A cell that runs longer than its limit (an infinite loop, say) is stopped and fails.
 # When autograding, the limit is the assignment's own (metadata.course.cell_timeout in
-# solutions/, see course_utils/grading/limits.py); this one is for Validate.
-from course_utils.grading.limits import DEFAULT_CELL_TIMEOUT  # noqa: E402
+# solutions/, see course_utils/grading/trusted/limits.py); this one is for Validate.
+from course_utils.grading.trusted.limits import DEFAULT_CELL_TIMEOUT  # noqa: E402
 c.ExecutePreprocessor.timeout = DEFAULT_CELL_TIMEOUT
 
 # RestoreLockedCells (nbgrader's OverwriteCells, quiet about hidden tests) puts back every locked cell.
@@ -53,15 +53,15 @@ c.Autograde.autograde_preprocessors = [
 # (Validator.preprocessors is not a configurable option in nbgrader 0.9: set its default.)
 Validator.preprocessors.default_value = [CheckCellMetadata, ClearOutput, PolicyCheck, Execute]
 # What Validate shows (button and command line): a verdict per part, then each failed test's name and
-# message, no test source (course_utils/grading/validate.py; nbgrader builds its Validator by name).
-from course_utils.grading.validate import use_course_validator  # noqa: E402
+# message, no test source (course_utils/grading/trusted/validate.py; nbgrader builds its Validator by name).
+from course_utils.grading.trusted.validate import use_course_validator  # noqa: E402
 
 use_course_validator()
 
 # Feedback for students: failed tests' messages and points, not the hidden tests' source
-# (course_utils/grading/feedback.py); the autograded copy keeps everything.
+# (course_utils/grading/trusted/feedback.py); the autograded copy keeps everything.
 # FeedbackSummary puts the answer first: a verdict per part, then each failed test's name and message.
-from course_utils.grading.feedback import FeedbackSummary, HideHiddenTests  # noqa: E402
+from course_utils.grading.trusted.feedback import FeedbackSummary, HideHiddenTests  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
@@ -83,4 +83,4 @@ c.FileNameCollectorPlugin.named_regexp = (
 # --student=alice` run by bob) is not collected, and the log names it. Stock nbgrader
 # only warns and lets it replace alice's own. If all users share one Unix account, set
 # c.ExchangeCollect.check_owner = False.
-c.ExchangeFactory.collect = "course_utils.grading.exchange.OwnerCheckedCollect"
+c.ExchangeFactory.collect = "course_utils.grading.trusted.exchange.OwnerCheckedCollect"

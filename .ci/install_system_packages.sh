@@ -5,10 +5,10 @@
 # sandbox every submission's kernel runs in when autograding (with prlimit from
 # util-linux for its limits); postgresql, whose server the gradebook tests start
 # as a throw-away cluster (tests/throwaway_postgres.py; no system service is used);
-# passwd (useradd), with which tests/test_exchange.py makes two real student users
+# passwd (useradd), with which tests/grading/test_exchange.py makes two real student users
 # for the nbgrader exchange, and removes them afterwards; fonts-nanum, a Korean font,
 # so that the lessons' glossary and Hangul in figures show as text, not boxes
-# (matplotlib: course_utils/fonts.py; tests/test_fonts.py).
+# (matplotlib: course_utils/experiments/fonts.py; tests/experiments/test_fonts.py).
 # Idempotent and quiet: does nothing when everything is already installed.
 set -euo pipefail
 packages=(chromium fonts-dejavu-core fonts-nanum bubblewrap util-linux postgresql passwd)

@@ -43,7 +43,7 @@ MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 STUDENT = "benchmark"
 
 
-def _needs_keras(assignment: str) -> bool:
+def needs_keras(assignment: str) -> bool:
     nb = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
     return bool(nb.get("metadata", {}).get("course", {}).get("needs_keras"))
 
@@ -60,7 +60,7 @@ def _stock(config) -> None:
                                                 pp.CheckCellMetadata]
 
 
-def _api(course: pathlib.Path, trusted: bool = True):
+def grading_api(course: pathlib.Path, trusted: bool = True):
     """An NbGraderAPI for the course in ``course``, configured by the repository's nbgrader_config.py."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -74,7 +74,7 @@ def _api(course: pathlib.Path, trusted: bool = True):
     return NbGraderAPI(CourseDirectory(config=config), config=config), config
 
 
-def _hand_in(course: pathlib.Path, assignment: str) -> None:
+def hand_in(course: pathlib.Path, assignment: str) -> None:
     """Write a correct submission: the release notebook with the solution code in its solution cells."""
     solution = nbformat.read(str(ROOT / "solutions" / assignment / f"{assignment}.ipynb"), as_version=4)
     answers = {
@@ -127,16 +127,16 @@ def measure(assignments=ASSIGNMENTS, repeats: int = 3) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="autograde-bench-") as tmp:
         course = pathlib.Path(tmp)
         shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        apis = {mode: _api(course, trusted=mode == "trusted") for mode in ("stock", "trusted")}
+        apis = {mode: grading_api(course, trusted=mode == "trusted") for mode in ("stock", "trusted")}
         for assignment in assignments:
             result = apis["trusted"][0].generate_assignment(assignment, force=True)
             if not result["success"]:
                 raise RuntimeError(f"generate_assignment {assignment} failed:\n{result['log']}")
-            _hand_in(course, assignment)
+            hand_in(course, assignment)
             runs = {mode: [_grade_once(*apis[mode], assignment) for _ in range(repeats)] for mode in apis}
             heap = {mode: _heap_peak_mb(*apis[mode], assignment) for mode in apis}
             seconds = {mode: statistics.median(r[0] for r in runs[mode]) for mode in runs}
-            numpy_only = not _needs_keras(assignment)
+            numpy_only = not needs_keras(assignment)
             rows.append({
                 "assignment": assignment,
                 "seconds": round(seconds["trusted"], 2),

@@ -11,7 +11,7 @@ mix of submissions with a known score: correct, blank, and each honest mistake
 of tests/grading_cases (cases that hang until a time limit are left out). It
 then grades the class three times from the same start: serially with one
 ``nbgrader autograde ASSIGNMENT`` per assignment (the course's trusted
-configuration), and with ``python -m course_utils.grading.autograde`` at each
+configuration), and with ``python -m course_utils.grading.trusted.autograde`` at each
 ``--workers`` count (with ``--cold`` also with every kernel started on demand,
 no warm kernels: how the workers scale alone). Rows: wall time, submissions per
 minute, seconds per submission, the speed-up over one worker, peak memory (all
@@ -40,6 +40,7 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from memory import watch_peak_rss  # noqa: E402
 DEFAULT_ASSIGNMENTS = ("ex01_counting_steps", "ex02_minibatches", "ex03_update_loops")
 SLOW = ("infinite", "loop", "sleep", "hang", "timeout")
 
@@ -87,25 +88,12 @@ def build_class(course: pathlib.Path, students: int, assignments) -> dict[tuple[
     return expected
 
 
-def _peak(process: subprocess.Popen, peak: list) -> None:
-    import psutil
-
-    root = psutil.Process(process.pid)
-    while process.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-
-
 def _run(command: list[str], course: pathlib.Path) -> tuple[float, int, str]:
     env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     peak = [0]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    watcher = threading.Thread(target=_peak, args=(process, peak))
+    watcher = threading.Thread(target=watch_peak_rss, args=(process, peak))
     watcher.start()
     log, _ = process.communicate()
     watcher.join()
@@ -154,7 +142,7 @@ def measure(students: int = 20, assignments=DEFAULT_ASSIGNMENTS, workers=(1, 2),
                 if n is None:
                     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, *extra]
                 else:
-                    command = [sys.executable, "-m", "course_utils.grading.autograde", assignment, "--workers", str(n),
+                    command = [sys.executable, "-m", "course_utils.grading.trusted.autograde", assignment, "--workers", str(n),
                                *extra]
                 print(f"{label}: {assignment} ...", file=sys.stderr, flush=True)
                 took, used, log = _run(command, course)
@@ -192,7 +180,7 @@ def main() -> None:
                         "demand (no warm kernels): how the workers scale alone")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
-    from run import _table
+    from tables import markdown_table
 
     if args.assignments == ["all"]:
         args.assignments = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[0] != ".")
@@ -201,10 +189,10 @@ def main() -> None:
         import json
 
         pathlib.Path(args.json).write_text(json.dumps(rows, indent=1))
-    print(_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra", "mismatches")}
+    print(markdown_table([{k: v for k, v in row.items() if not k.startswith("s/") and k not in ("workers", "extra", "mismatches")}
                   for row in rows]))
     print("\nseconds per submission, by assignment (each run's start-up included)")
-    print(_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
+    print(markdown_table([{"mode": row["mode"], **{k[2:]: v for k, v in row.items() if k.startswith("s/")}} for row in rows]))
     for row in rows:
         if row["error"]:
             print(f"{row['mode']}: {row['error']}")

@@ -28,7 +28,7 @@ def _changes(explorer):
 
 def measure(repeats: int = 2) -> dict:
     """Milliseconds per slider change (retrain + redraw + PNG), over ``repeats`` sweeps."""
-    from course_utils.explorer import explore_batch_size
+    from course_utils.experiments.explorer import explore_batch_size
 
     explorer = explore_batch_size()
     times_ms = []

@@ -12,7 +12,7 @@ configuration (policy, sandbox, judge), in two ways:
 
 - ``cold``: every kernel starts when its submission does (``warm_kernels = 0``);
 - ``warm``: as a class is graded: the grading process keeps a kernel started ahead,
-  with the assignment's libraries imported (``course_utils.grading.warm_kernels``).
+  with the assignment's libraries imported (``course_utils.grading.trusted.warm_kernels``).
   Submissions follow each other without a pause, so a spare not ready in time is
   waited for, and counted.
 
@@ -54,7 +54,7 @@ import warnings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from autograde_times import ASSIGNMENTS, _api, _hand_in, _needs_keras  # noqa: E402
+from autograde_times import ASSIGNMENTS, grading_api, hand_in, needs_keras  # noqa: E402
 
 COLUMNS = ("total", "kernel", "cells", "requests", "n", "judge", "stop", "policy", "save", "nbgrader")
 GOALS = {"numpy": 1.0, "keras": 5.0}
@@ -92,14 +92,15 @@ def _install() -> None:
     """Wrap the pipeline's parts with CLOCK (in this process only, once)."""
     from nbconvert.preprocessors.base import Preprocessor
 
-    from course_utils.grading import preprocessors as pp
+    from course_utils.grading.trusted import preprocessors as pp
+    from course_utils.grading.trusted import results
 
     if getattr(pp.SandboxedExecute, "_clocked", False):
         return
     pp.SandboxedExecute._clocked = True
 
     def cell_kind(executor, cell, *_):
-        return "tests" if executor._sources is not None and pp._is_test(cell) else "cells"
+        return "tests" if executor._sources is not None and results.is_test_cell(cell) else "cells"
 
     execute = pp.SandboxedExecute
     for name in ("start_new_kernel", "start_new_kernel_client"):  # nbconvert calls the synchronous ones
@@ -149,7 +150,7 @@ def breakdown(assignment: str, course: pathlib.Path, repeats: int) -> dict[str, 
     """Median rows of ``assignment``, cold and warm."""
     rows = {}
     for mode in ("cold", "warm"):
-        api, config = _api(course)
+        api, config = grading_api(course)
         config.SandboxedExecute.warm_kernels = 0 if mode == "cold" else 1
         api = type(api)(api.coursedir, config=config)
         if mode == "warm":
@@ -161,7 +162,7 @@ def breakdown(assignment: str, course: pathlib.Path, repeats: int) -> dict[str, 
             print(f"  {assignment} {mode} {repeat + 1}/{repeats}: {runs[-1]['total']:.2f} s", file=sys.stderr,
                   flush=True)
         rows[mode] = {name: statistics.median(run[name] for run in runs) for name in COLUMNS}
-    from course_utils.grading.warm_kernels import POOL
+    from course_utils.grading.trusted.warm_kernels import POOL
 
     POOL.stop()
     return rows
@@ -171,9 +172,9 @@ def kernel_start(assignment: str, repeats: int) -> dict:
     """Median seconds for a sandboxed kernel to answer: bare, and with the assignment's libraries imported."""
     from jupyter_client import BlockingKernelClient
 
-    from course_utils.grading.limits import course_metadata
-    from course_utils.grading.sandbox import Sandbox
-    from course_utils.grading.warm_kernels import Recipe, WarmKernel, preload_line
+    from course_utils.grading.trusted.limits import course_metadata
+    from course_utils.grading.trusted.sandbox import Sandbox
+    from course_utils.grading.trusted.warm_kernels import Recipe, WarmKernel, preload_line
 
     course = course_metadata(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
     sandbox = Sandbox(kernel_modules=tuple(course.get("kernel_modules", ())))
@@ -206,13 +207,13 @@ def measure(assignments, repeats: int = 5) -> tuple[list[dict], list[dict]]:
     with tempfile.TemporaryDirectory(prefix="grading-breakdown-") as tmp:
         course = pathlib.Path(tmp)
         shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        api, _ = _api(course)
+        api, _ = grading_api(course)
         for assignment in assignments:
             result = api.generate_assignment(assignment, force=True)
             if not result["success"]:
                 raise RuntimeError(f"generate_assignment {assignment} failed:\n{result['log']}")
-            _hand_in(course, assignment)
-            kind = "keras" if _needs_keras(assignment) else "numpy"
+            hand_in(course, assignment)
+            kind = "keras" if needs_keras(assignment) else "numpy"
             for mode, row in breakdown(assignment, course, repeats).items():
                 goal = GOALS[kind] if mode == "warm" else None
                 rows.append({"assignment": assignment, "mode": mode, **row, "goal": goal,
@@ -236,7 +237,7 @@ def table(rows: list[dict], kernels: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*",
-                        default=["ex01_counting_steps", *(a for a in ASSIGNMENTS if _needs_keras(a))])
+                        default=["ex01_counting_steps", *(a for a in ASSIGNMENTS if needs_keras(a))])
     parser.add_argument("--repeats", type=int, default=5, help="submissions graded in each mode; medians reported")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()

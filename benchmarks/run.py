@@ -22,6 +22,8 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from memory import watch_peak_rss  # noqa: E402
+from tables import markdown_table  # noqa: E402
 
 
 def bench_fit(repeats: int = 20) -> dict:
@@ -31,12 +33,13 @@ def bench_fit(repeats: int = 20) -> dict:
     forced through fit's general NumPy loop (about a dozen NumPy calls per step, each mostly call
     overhead on 1x1 arrays); ``bare_loop_s`` the three lines of the update written by hand in Python floats.
     """
-    from course_utils import keras_tools  # noqa: F401  (imports Keras with TensorFlow's start-up lines hidden)
+    from course_utils.experiments import keras_tools  # noqa: F401  (imports Keras with TensorFlow's start-up lines hidden)
     import keras
 
-    from course_utils import SGD, datasets, fit, training
-    from course_utils.keras_tools import dense_model
-    from course_utils.models import Dense
+    from course_utils import SGD, fit
+    from course_utils.reference import datasets, training
+    from course_utils.experiments.keras_tools import dense_model
+    from course_utils.reference.models import Dense
 
     X, y = datasets.seed000_points()
     km = dense_model(1, 1, "sigmoid", seed=0)
@@ -61,11 +64,8 @@ def bench_fit(repeats: int = 20) -> dict:
             verbose=0)
 
     def array_fit(model):
-        training._force_arrays = True
-        try:
+        with training.array_loop_only():
             course_fit(model)
-        finally:
-            training._force_arrays = False
 
     def bare_loop(model):
         w, b = float(model.Wb[0, 0]), float(model.Wb[1, 0])
@@ -86,19 +86,6 @@ def bench_fit(repeats: int = 20) -> dict:
             "bare_loop_s": bare, "budget_ok": keras_s / ours >= 1000 and diff <= 1e-5}
 
 
-def _peak_rss_of_tree(process, peak: list) -> None:
-    import psutil
-
-    root = psutil.Process(process.pid)
-    while process.poll() is None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in procs))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-
-
 def bench_notebooks(pattern: str = "lessons/*.ipynb") -> list[dict]:
     """Run time and peak memory (kernel and runner together) of each notebook, executed top to bottom."""
     rows = []
@@ -108,7 +95,7 @@ def bench_notebooks(pattern: str = "lessons/*.ipynb") -> list[dict]:
         peak = [0]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=path.parent)
-        watcher = threading.Thread(target=_peak_rss_of_tree, args=(process, peak))
+        watcher = threading.Thread(target=watch_peak_rss, args=(process, peak))
         watcher.start()
         _, err = process.communicate()
         watcher.join()
@@ -151,16 +138,6 @@ def bench_site() -> dict:
     return site_build.measure([])
 
 
-def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "(nothing measured)"
-    keys = [k for k in rows[0] if k != "error"]
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    lines = [" | ".join(keys), " | ".join("---" for _ in keys)]
-    lines += [" | ".join(fmt(row[k]) for k in keys) for row in rows]
-    return "\n".join(lines)
-
-
 SECTIONS = {"fit": bench_fit, "notebooks": bench_notebooks, "autograde": bench_autograde,
             "breakdown": bench_breakdown, "class": bench_class, "explorer": bench_explorer, "site": bench_site}
 
@@ -172,7 +149,7 @@ def main() -> None:
     for name in names:
         print(f"\n## {name}", flush=True)
         result = SECTIONS[name]()
-        print(_table(result if isinstance(result, list) else [result]), flush=True)
+        print(markdown_table(result if isinstance(result, list) else [result]), flush=True)
         for row in result if isinstance(result, list) else [result]:
             if row.get("error"):
                 print(f"  {row.get('notebook', '')}: {row['error']}")

@@ -8,10 +8,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from course_utils.batching import DEFAULT_BATCH_SIZE, batch_indices, minibatches, steps_per_epoch, total_steps
-from course_utils.models import Dense
-from course_utils.optimizers import SGD, Adam
-from course_utils.training import History, fit
+from course_utils.reference.batching import DEFAULT_BATCH_SIZE, batch_indices, minibatches, steps_per_epoch, total_steps
+from course_utils.reference.models import Dense
+from course_utils.reference.optimizers import SGD, Adam
+from course_utils.reference.training import History, fit
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",

@@ -18,7 +18,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course_utils.grading.sandbox import Sandbox
+from course_utils.grading.trusted.sandbox import Sandbox
+from notebook_reading import read  # noqa: F401  (the grading tests and benchmarks import it from here)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE_ID = "batches-epochs-steps"
@@ -69,10 +70,6 @@ def require_postgres() -> None:
         except KeyError:
             reason = "no postgres user (Debian's postgresql package creates it): run `bash .ci/install_system_packages.sh`"
     skip_or_fail(reason, "PostgreSQL")
-
-
-def read(path: pathlib.Path):
-    return nbformat.read(str(path), as_version=4)
 
 
 def course_metadata(assignment: str) -> dict:
@@ -215,7 +212,7 @@ def autograde_in_parallel(course: pathlib.Path, assignment: str, cases: dict, *e
     bin_dir = pathlib.Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     course_args = [f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
-    result = subprocess.run([sys.executable, "-m", "course_utils.grading.autograde", assignment, "--force",
+    result = subprocess.run([sys.executable, "-m", "course_utils.grading.trusted.autograde", assignment, "--force",
                              *course_args, *extra], cwd=course, env=env, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, f"autograde {assignment} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
     return scores(course, assignment, cases)
@@ -236,10 +233,19 @@ def course_copy(path: pathlib.Path) -> pathlib.Path:
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     for folder in ("solutions", "exercises"):
         shutil.copytree(ROOT / folder, path / folder, ignore=ignore)
-    (path / "tests").mkdir()
-    for name in ("conftest.py", "grading_harness.py", "test_grading_pipeline.py"):
-        shutil.copy(ROOT / "tests" / name, path / "tests")
+    (path / "tests" / "grading").mkdir(parents=True)
+    for name in ("conftest.py", "grading_harness.py", "notebook_reading.py", "grading/test_grading_pipeline.py"):
+        shutil.copy(ROOT / "tests" / name, path / "tests" / name)
     shutil.copytree(ROOT / "tests" / "grading_cases", path / "tests" / "grading_cases", ignore=ignore)
     for name in ("nbgrader_config.py", "pyproject.toml"):
         shutil.copy(ROOT / name, path)
     return path
+
+
+def in_order(text: str, *pieces: str) -> None:
+    """Fail unless every piece occurs in ``text``, each after the one before (what a reader sees, in order)."""
+    at = 0
+    for piece in pieces:
+        found = text.find(piece, at)
+        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
+        at = found + len(piece)

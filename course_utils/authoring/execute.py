@@ -1,7 +1,7 @@
 """Execute a notebook once and keep the result: a cache shared by the tests and the website.
 
 :func:`executed` runs a notebook top to bottom in a fresh ``python3`` kernel (cwd = its
-folder, 300 s per cell, as tests/test_notebooks.py always did) and stores the executed copy
+folder, 300 s per cell, as tests/course/test_notebooks.py always did) and stores the executed copy
 in ``_build/executed/``, named by the notebook's stem and a hash of what its outputs depend
 on: the notebook's bytes, every file of ``course_utils/`` that a lesson may import or load
 (code and data; not ``grading/`` nor ``authoring/``: see ``NOT_FOR_LESSONS``), and the

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 from course_utils.authoring import execute
 
 try:
@@ -129,7 +129,7 @@ def _write_if_changed(path: pathlib.Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _settle(text: str) -> str:
+def settle_stream(text: str) -> str:
     """A stream as a terminal leaves it: each line after its last carriage return, backspaces applied."""
     lines = []
     for line in text.split("\n"):
@@ -153,7 +153,7 @@ def _merged_streams(outputs: list) -> list:
     return merged
 
 
-def _for_the_page(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def for_the_page(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Outputs a static page can show: progress bars as they end, widgets as their text form."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
@@ -162,7 +162,7 @@ def _for_the_page(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.outputs = _merged_streams(cell.outputs)
         for output in cell.outputs:
             if output.output_type == "stream":
-                output.text = _settle(output.text)
+                output.text = settle_stream(output.text)
             elif WIDGET_VIEW in output.get("data", {}):
                 output.data.pop(WIDGET_VIEW)
     return nb
@@ -216,7 +216,7 @@ def released(path: pathlib.Path) -> nbformat.NotebookNode:
         leaks = [marker for marker in RELEASE_LEAKS if marker in cell.source]
         if leaks:
             raise SiteError(f"{path.relative_to(ROOT)}: cell {number} holds {leaks[0]!r}: not a released "
-                            "exercise; run python -m course_utils.manifest --write")
+                            "exercise; run python -m course_utils.authoring.manifest --write")
     return nb
 
 
@@ -249,7 +249,7 @@ def _lesson_page(language: str, lesson: manifest.Lesson, repo: Repository) -> nb
     source = _source(language, lesson.path)
     nb = english if source == lesson.path else with_outputs(
         nbformat.read(ROOT / source, as_version=4), english, source)
-    nb = _for_the_page(relink(nb, source, lesson.path))
+    nb = for_the_page(relink(nb, source, lesson.path))
     if lesson.exercise:
         ex = lesson.exercise.id
         _header(nb, _links(language, repo, source,

@@ -13,7 +13,7 @@ its block no longer matches (a *stale* block) and the cell is reported until it 
 again. The Korean notebook is the English one with each markdown cell replaced by its block,
 so the code cells, and every cell's id and metadata, are the English ones. Generated cells are
 not translated by hand: an exercise's "How this notebook works" cell is
-:func:`course_utils.grading.how_it_works.text_ko` of the same facts as the English one.
+:func:`course_utils.authoring.how_it_works.text_ko` of the same facts as the English one.
 
     python -m course_utils.authoring.translations build           # write ko/
     python -m course_utils.authoring.translations build --check   # exit 1, naming each stale file
@@ -154,7 +154,7 @@ def orphans(root: pathlib.Path = ROOT) -> list[str]:
 
 def generated(cell, nb) -> str | None:
     """The Korean text of a cell the course generates (not translated by hand), or None."""
-    from course_utils.grading import how_it_works
+    from course_utils.authoring import how_it_works
 
     if cell.metadata.get("nbgrader", {}).get("grade_id") == how_it_works.CELL_ID:
         return how_it_works.text_ko(nb.metadata.get("course", {}))
@@ -343,7 +343,7 @@ def _unmatched(name, blocks: list[Block], duties: list, applies: set[str], gener
             if block.key in generated_keys:
                 found.append(Problem("generated", str(name), f"{name}:{block.line}: block en:{block.key} translates "
                                      "a generated cell (How this notebook works): its Korean text is "
-                                     "course_utils/grading/how_it_works.text_ko; delete the block"))
+                                     "course_utils/authoring/how_it_works.text_ko; delete the block"))
             elif block.key not in applies:
                 j = j1 + (i - i1) if opcode == "replace" and j1 + (i - i1) < j2 else None
                 now = (f"the English cell at that position is now en:{wanted[j]}:\n" + _quote(duties[j][1])
@@ -353,7 +353,7 @@ def _unmatched(name, blocks: list[Block], duties: list, applies: set[str], gener
     return found
 
 
-# checks of the Korean edition (tests/test_korean_edition.py) -------------------------------------
+# checks of the Korean edition (tests/authoring/test_korean_edition.py) -------------------------------------
 
 INLINE = {"code blocks": re.compile(r"^```.*?^```", re.M | re.S), "display math": re.compile(r"\$\$.+?\$\$", re.S),
           "inline code": re.compile(r"(?<!`)(?:``(?!`).+?``|`[^`]+`)(?!`)", re.S), "math": re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)"),

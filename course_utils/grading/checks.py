@@ -21,6 +21,7 @@ import numpy as np
 
 from course_utils.grading import messages
 from course_utils.grading.messages import text
+from course_utils.grading.kernel import given
 
 
 def show(value) -> str:
@@ -122,7 +123,7 @@ def expect_raises(what: str, errors, result, hint: str = "", *, names: str | Non
     Returns None, so that a test cell ending with it prints nothing when it passes.
     """
     __tracebackhide__ = True  # IPython shows the test's line, not this helper's
-    from course_utils.grading.observe import Raised
+    from course_utils.grading.kernel.plain import Raised
 
     errors = errors if isinstance(errors, tuple) else (errors,)
     accepted = text(" or ").join(e.__name__ for e in errors)
@@ -174,30 +175,22 @@ def row_ids(rows, X) -> list[int]:
     return ids
 
 
-class GradientRecorder:
+class GradientRecorder(given.GradientRecorder):
     """What a kernel's ``GradientRecorder`` (``kernel.given``) saw, with the trusted copy of its gradient.
 
     ``calls`` counts the calls (one per update in a correct loop); ``thetas``,
     ``X_batches`` and ``y_batches`` hold what each call received, and
     ``gradient`` is the trusted function of the same name, so that a test can
-    replay the updates here.
+    replay the updates here. Called directly (the checks' own tests) it records
+    as the kernel's does, with ``gradient`` any function.
     """
 
     def __init__(self, gradient, n_features: int):
-        self.gradient = gradient
-        self.n_features = n_features
+        self.gradient, self.name = gradient, getattr(gradient, "__name__", repr(gradient))
+        self.n_features, self.max_calls = int(n_features), given.MAX_RECORDED_CALLS
         self.thetas: list[np.ndarray] = []
         self.X_batches: list[np.ndarray] = []
         self.y_batches: list[np.ndarray] = []
-
-    def __call__(self, theta, X_batch, y_batch):
-        """Record a call and return the gradient (a trusted recorder, for the checks' own tests)."""
-        X_batch = np.asarray(X_batch, dtype=float).reshape(-1, self.n_features)
-        y_batch = np.asarray(y_batch, dtype=float).reshape(-1)
-        self.thetas.append(np.array(theta, dtype=float, copy=True))
-        self.X_batches.append(X_batch.copy())
-        self.y_batches.append(y_batch.copy())
-        return self.gradient(np.array(theta, dtype=float, copy=True), X_batch, y_batch)
 
     @property
     def calls(self) -> int:
@@ -210,10 +203,8 @@ class GradientRecorder:
     @classmethod
     def from_plain(cls, plain: dict) -> "GradientRecorder":
         """A recorder holding what the kernel's recorder reported; its gradient is the trusted one it named."""
-        from course_utils.grading.kernel.given import GRADIENTS
-
         n_features = int(plain["n_features"])
-        recorder = cls(GRADIENTS[str(plain["gradient"])], n_features)
+        recorder = cls(given.GRADIENTS[str(plain["gradient"])], n_features)
         recorder.thetas = [np.asarray(t, dtype=float) for t in plain["thetas"]]
         recorder.X_batches = [np.asarray(X, dtype=float).reshape(-1, n_features) for X in plain["X_batches"]]
         recorder.y_batches = [np.asarray(y, dtype=float).reshape(-1) for y in plain["y_batches"]]
@@ -320,10 +311,10 @@ def linear_mse(theta, X_batch, y_batch) -> float:
 def linear_mse_gradient(theta, X_batch, y_batch) -> np.ndarray:
     """Reference gradient of the batch MSE of ``b + X @ w`` for ``theta = [b, w_1, ..., w_k]``.
 
-    Computed by ``course_utils.models.Dense`` (Keras' MSE: the mean over the
+    Computed by ``course_utils.reference.models.Dense`` (Keras' MSE: the mean over the
     batch), so the exercises' loops are held to the package's reference.
     """
-    from course_utils.models import Dense
+    from course_utils.reference.models import Dense
 
     theta = np.asarray(theta, dtype=float)
     X_batch = np.asarray(X_batch, dtype=float).reshape(len(y_batch), -1)

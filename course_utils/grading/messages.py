@@ -89,11 +89,11 @@ def kernel_language() -> str:
     """In a student's kernel: :data:`ENV` if set (Validate), else its notebook's (JupyterLab names it)."""
     if ENV in os.environ:
         return normal(os.environ[ENV])
-    return _notebook_language(os.environ.get("JPY_SESSION_NAME", ""))
+    return notebook_language(os.environ.get("JPY_SESSION_NAME", ""))
 
 
 @functools.lru_cache(maxsize=8)
-def _notebook_language(path: str) -> str:
+def notebook_language(path: str) -> str:
     """The language of the notebook at ``path``: absolute (jupyter_server 2), else relative to the server's
     root, so looked for in the kernel's folder (the notebook's) by its name."""
     if not path.endswith(".ipynb"):

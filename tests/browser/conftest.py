@@ -20,6 +20,7 @@ import urllib.request
 
 import nbformat
 import pytest
+from notebook_reading import read
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
@@ -36,20 +37,20 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # Test-only JupyterLab settings: render every cell (no windowing), so the test sees all outputs.
 TEST_OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
-EXPLORER_CELL = "from course_utils.explorer import explore_batch_size\n\nexplore_batch_size()"
+EXPLORER_CELL = "from course_utils.experiments.explorer import explore_batch_size\n\nexplore_batch_size()"
 # Fills the place of a lesson or an exercise while it is being written (see course_copy).
 FALLBACK_LESSON_CELLS = [
-    "import matplotlib.pyplot as plt\nfrom course_utils.plotting import plot_batch_assignment\n\n"
+    "import matplotlib.pyplot as plt\nfrom course_utils.experiments.plotting import plot_batch_assignment\n\n"
     "plot_batch_assignment(n_samples=10, batch_size=4)\nplt.show()",
     EXPLORER_CELL,
 ]
 PROGRESS_CELLS = [
     # course_utils' bar: 5000 steps per epoch take long enough for several carriage-return redraws.
-    "from course_utils import SGD, Dense, fit\nfrom course_utils.datasets import linear_regression\n\n"
+    "from course_utils import SGD, Dense, fit\nfrom course_utils.reference.datasets import linear_regression\n\n"
     "X, y = linear_regression(n_samples=5000)\n"
     "history = fit(Dense(1, rng=0), X, y, loss='mse', optimizer=SGD(0.01), batch_size=1, epochs=2, rng=0)",
     "history = fit(Dense(1, rng=0), X, y, loss='mse', optimizer=SGD(0.01), batch_size=1, epochs=2, rng=0, verbose=0)",
-    "from course_utils.keras_tools import dense_model\n\nmodel = dense_model(1)\n"
+    "from course_utils.experiments.keras_tools import dense_model\n\nmodel = dense_model(1)\n"
     "model.compile(optimizer='sgd', loss='mse')\nkeras_history = model.fit(X, y, batch_size=32, epochs=2, verbose=1)",
     "keras_history = model.fit(X, y, batch_size=32, epochs=2, verbose=0)",
 ]
@@ -117,7 +118,7 @@ def course_copy(tmp_path_factory) -> dict:
     if lesson is None:
         lesson = course / "lessons" / "01_stand-in.ipynb"
         nbformat.write(_notebook(FALLBACK_LESSON_CELLS), lesson)
-    notebook = nbformat.read(lesson, as_version=4)
+    notebook = read(lesson)
     if not any("explore_batch_size" in cell.source for cell in notebook.cells):
         notebook.cells.append(nbformat.v4.new_code_cell(EXPLORER_CELL))
         nbformat.write(notebook, lesson)
@@ -133,7 +134,7 @@ def course_copy(tmp_path_factory) -> dict:
         from grading_harness import make_submission
 
         wrong_part_a = release.with_name("wrong_part_a.ipynb")
-        nbformat.write(make_submission(nbformat.read(release, as_version=4), "ex01_counting_steps", WRONG_PART_A),
+        nbformat.write(make_submission(read(release), "ex01_counting_steps", WRONG_PART_A),
                        wrong_part_a)
     progress = course / "progress-bars.ipynb"
     nbformat.write(_notebook(PROGRESS_CELLS), progress)

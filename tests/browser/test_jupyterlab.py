@@ -18,6 +18,8 @@ import urllib.request
 
 import pytest
 
+from grading_harness import in_order
+
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.browser
 
@@ -159,7 +161,7 @@ def test_the_explorer_is_sharp_and_its_learning_rate_slider_moves_a_step_per_sho
 
     path = "explorer.ipynb"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from course_utils.explorer import explore_batch_size\n\nexplore_batch_size()")])
+        "from course_utils.experiments.explorer import explore_batch_size\n\nexplore_batch_size()")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, str(course_copy["root"] / path))
     panel = open_notebook(page, lab, path, "explorer")
@@ -193,14 +195,6 @@ def test_the_explorer_is_sharp_and_its_learning_rate_slider_moves_a_step_per_sho
     page.wait_for_function("el => el.innerText.trim() !== '0.01'", arg=readout.element_handle(), timeout=15_000)
     assert readout.inner_text().strip() == "0.03"  # the next option, not 1
     screenshot(explorer, "explorer-after-short-drag.png")
-
-
-def in_order(text: str, *pieces: str) -> None:
-    at = 0
-    for piece in pieces:
-        found = text.find(piece, at)
-        assert found >= 0, f"{piece!r} missing (or out of order) after position {at} in:\n{text}"
-        at = found + len(piece)
 
 
 def test_validate_dialog_leads_with_a_verdict_per_part_then_each_failed_test(page, lab, course_copy):

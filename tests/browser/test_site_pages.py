@@ -19,7 +19,7 @@ import threading
 import nbformat
 import pytest
 
-from course_utils import manifest
+from course_utils.authoring import manifest
 from course_utils.authoring import site
 
 pytestmark = pytest.mark.browser

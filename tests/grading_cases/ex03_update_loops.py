@@ -155,14 +155,14 @@ CASES.update({
         "score": None,
     },
     "correct_with_course_utils_minibatches": {
-        "why": "minibatch_gd loops over course_utils.batching.minibatches; mse_gradient with a column of ones",
+        "why": "minibatch_gd loops over course_utils.reference.batching.minibatches; mse_gradient with a column of ones",
         "edit": {
             "mse_gradient": [("    error = predict(theta, X_batch) - y_batch\n"
                               "    return 2 / len(X_batch) * np.concatenate([[error.sum()], X_batch.T @ error])",
                               "    X1 = np.column_stack([np.ones(len(X_batch)), X_batch])\n"
                               "    return 2 * X1.T @ (X1 @ theta - y_batch) / len(X_batch)")],
             "minibatch_gd": [(MINIBATCH_LOOP, """        for X_batch, y_batch in minibatches(X, y, batch_size, rng=rng):
-"""), ("def minibatch_gd(X, y,", "from course_utils.batching import minibatches\n\n\ndef minibatch_gd(X, y,")],
+"""), ("def minibatch_gd(X, y,", "from course_utils.reference.batching import minibatches\n\n\ndef minibatch_gd(X, y,")],
         },
         "fails": [],
         "score": None,

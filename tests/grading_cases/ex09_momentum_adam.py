@@ -160,10 +160,10 @@ CASES = {
         "score": 7,
     },
     "course_reference_adam": {
-        "why": "adam_step imports the course's reference optimizer (course_utils.optimizers.Adam) to"
+        "why": "adam_step imports the course's reference optimizer (course_utils.reference.optimizers.Adam) to"
                " compute the answer: the policy allows only math and numpy, so the cell does not run",
         "replace": {"adam_step": (
-            "from course_utils.optimizers import Adam\n\n\n"
+            "from course_utils.reference.optimizers import Adam\n\n\n"
             "def adam_step(theta, m, v, gradient, step, learning_rate=0.001, beta_1=0.9,\n"
             "              beta_2=0.999, epsilon=1e-7):\n"
             "    \"\"\"The reference does it.\"\"\"\n"

@@ -133,7 +133,7 @@ def state_facts(value, _depth: int = 0):
     """A value's state as plain data, copied now (so that a later change does not show).
 
     A Keras model: :func:`model_facts`; a Keras ``History``: :func:`history_facts`; an
-    object with ``get_weights`` (a ``course_utils.models.Dense``): its class and weights;
+    object with ``get_weights`` (a ``course_utils.reference.models.Dense``): its class and weights;
     an optimizer object (``iterations`` and ``learning_rate``): its class, iterations and
     learning rate; an array, or an object NumPy reads as one (a tensor): a copy; lists,
     tuples and dicts item by item; anything else as it is.

@@ -26,6 +26,9 @@ def linear_mae_gradient(theta, X_batch, y_batch) -> np.ndarray:
 GRADIENTS = {"linear_mae_gradient": linear_mae_gradient}
 """Gradient functions a recorder may use: given to the student, not asked of them."""
 
+MAX_RECORDED_CALLS = 100_000
+"""A recorder called more often raises: a loop that never ends cannot fill the kernel's memory."""
+
 
 class GradientRecorder:
     """Wraps ``GRADIENTS[gradient]`` and records every call: the parameters and the batch it received.
@@ -34,7 +37,7 @@ class GradientRecorder:
     reshaped to ``(batch, n_features)``. At most ``max_calls`` calls are kept.
     """
 
-    def __init__(self, gradient: str, n_features: int, max_calls: int = 100_000):
+    def __init__(self, gradient: str, n_features: int, max_calls: int = MAX_RECORDED_CALLS):
         self.gradient = GRADIENTS[gradient]
         self.name = gradient
         self.n_features = int(n_features)

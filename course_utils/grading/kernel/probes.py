@@ -71,7 +71,7 @@ def model_and_history(target, args, kwargs, call=True, given=()):
 def with_models(target, args, kwargs, call=True, given=()):
     """What the call returned, and the state of its arguments before and after it.
 
-    Models (Keras' or ``course_utils.models.Dense``) and optimizers are reported by
+    Models (Keras' or ``course_utils.reference.models.Dense``) and optimizers are reported by
     :func:`facts.state_facts` (weights, iterations, ...), a returned ``History`` as facts,
     arrays as copies: did the call train the models it was given, and how?
     """
