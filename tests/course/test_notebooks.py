@@ -10,7 +10,7 @@ from notebook_reading import markdown_of, read
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
-ALL_NOTEBOOKS = sorted(p for folder in ("lessons", "solutions", "exercises") for p in (ROOT / folder).rglob("*.ipynb"))
+ALL_NOTEBOOKS = sorted(p for folder in ("lessons", "solutions", "exercises", "ko") for p in (ROOT / folder).rglob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -44,8 +44,8 @@ def test_the_lessons_are_numbered_in_order():
     assert numbers == [f"{lesson.number:02d}" for lesson in manifest.load().lessons], numbers
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_lesson_code_lines_fit_in_88_columns(path):
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_lines_fit_in_88_columns(path):
     nb = read(path)
     long_lines = [
         f"cell {i}, {len(line)} columns: {line}"
