@@ -295,7 +295,7 @@ def test_lesson_5_step_8s_keras_orders_repeat_after_a_seed_on_20_seeds_and_chang
             sources.append(ast.unparse(node))
     assert len(sources) == 2, "lesson 5 should define SeenBatches and keras_orders"
     script = "\n".join([
-        "import json", "import numpy as np", "from course_utils import keras_tools", "import keras", *sources,
+        "import json", "import numpy as np", "from course_utils.experiments import keras_tools", "import keras", *sources,
         "out = {'unseeded': keras_orders(True, epochs=3, seed=None)}",
         "out['seeded'] = {str(s): {str(m): keras_orders(m, seed=s) for m in (True, 'batch')} for s in range(20)}",
         "print('ORDERS', json.dumps(out))"])
